@@ -1,0 +1,53 @@
+/* Whole-file reading and a monotonic clock. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tessera/core.h"
+
+tsr_status tsr_read_stream(FILE *stream, char **out, size_t *len, tsr_error *err) {
+  size_t cap = 1 << 16, n = 0;
+  char *buf = tsr_malloc(cap, err);
+  if (!buf) return TSR_ERR_NOMEM;
+  for (;;) {
+    if (cap - n < 2) {
+      char *grown = tsr_realloc(buf, cap, 2, err);
+      if (!grown) {
+        free(buf);
+        return TSR_ERR_NOMEM;
+      }
+      buf = grown;
+      cap *= 2;
+    }
+    size_t got = fread(buf + n, 1, cap - n - 1, stream);
+    n += got;
+    if (got == 0) break;
+  }
+  if (ferror(stream)) {
+    free(buf);
+    return tsr_error_set(err, TSR_ERR_IO, "read error: %s", strerror(errno));
+  }
+  buf[n] = '\0';
+  *out = buf;
+  if (len) *len = n;
+  return TSR_OK;
+}
+
+tsr_status tsr_read_file(const char *path, char **out, size_t *len, tsr_error *err) {
+  *out = NULL;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    return tsr_error_set(err, TSR_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  }
+  tsr_status st = tsr_read_stream(f, out, len, err);
+  fclose(f);
+  if (st != TSR_OK) tsr_error_prefix(err, "%s", path);
+  return st;
+}
+
+double tsr_wall_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
