@@ -84,6 +84,12 @@ typedef enum tsr_gate {
   /* variadic */
   TSR_GATE_GR, /* nq (theta, phi): global R(theta, phi) on every operand
                   (neutral-atom global rotation) */
+  /* exact inverses of fixed gates that no other kind expresses (results of
+     tsr_gate_inverse; in no standard include file) */
+  TSR_GATE_ISWAPDG,   /* 2q  iswap^dagger */
+  TSR_GATE_DCXDG,     /* 2q  dcx^dagger = cx(b,a) cx(a,b) */
+  TSR_GATE_RC3XDG,    /* 4q  rc3x^dagger */
+  TSR_GATE_C3SQRTXDG, /* 4q  3-controlled sqrt(X)^dagger (sxdg) */
   /* opaque gate: name in tsr_op.name, no matrix */
   TSR_GATE_OPAQUE,
   /* non-unitary operations */
@@ -119,7 +125,9 @@ typedef struct tsr_gate_info {
 const tsr_gate_info *tsr_gate_get(tsr_gate kind);
 /* Kind for an OpenQASM name ("CX" and "U" included), TSR_GATE_NONE if unknown. */
 tsr_gate tsr_gate_lookup(const char *name);
-/* Whether a gate with these parameters is Clifford (e.g. rz(pi/2) is). */
+/* Whether a gate with these parameters is Clifford (e.g. rz(pi/2) is;
+ * angles within 1e-12 of a Clifford angle count). Measure, reset and barrier
+ * count as Clifford (a stabilizer simulator runs them); opaque gates do not. */
 int tsr_gate_is_clifford(tsr_gate kind, const double *params);
 
 /* Unitary of a gate on nqubits operands (nqubits is the gate's arity, or the
@@ -132,7 +140,11 @@ tsr_status tsr_gate_matrix(tsr_gate kind, const double *params, unsigned nqubits
 
 /* The inverse as a gate of the catalogue: *inv_kind and inv_params (room for
  * 4 parameters) such that inverse·gate = identity exactly (not only up to a
- * global phase). Fails for opaque and non-unitary operations. */
+ * global phase), on the same operands. Fails for opaque and non-unitary
+ * operations. Native gates keep their rotation angle and turn their axis by
+ * pi: gpi2(phi) -> gpi2(phi + pi), r/gr(theta, phi) -> (theta, phi + pi),
+ * ms(phi0, phi1, theta) -> ms(phi0 + pi, phi1, theta). csx -> cu(-pi/2,
+ * -pi/2, pi/2, -pi/4); iswap, dcx, rc3x, c3sqrtx -> their *DG kinds. */
 tsr_status tsr_gate_inverse(tsr_gate kind, const double *params, tsr_gate *inv_kind,
                             double *inv_params, tsr_error *err);
 
@@ -237,7 +249,8 @@ typedef struct tsr_circuit_stats {
   uint64_t resets;
   uint64_t barriers;
   uint64_t conditioned;     /* operations with a classical condition */
-  uint64_t depth;           /* longest path, barriers excluded; measure,
+  uint64_t depth;           /* longest path, barriers excluded (they add no
+                               level but line up their qubits); measure,
                                reset and classical wires count (as Qiskit) */
   uint64_t two_qubit_depth; /* longest path counting only gates on >= 2 qubits */
   uint64_t counts[TSR_GATE_COUNT]; /* by kind (opaque gates together) */
@@ -259,7 +272,10 @@ typedef struct tsr_dag {
   size_t *succ_start;
   size_t *succ;
   /* ASAP layer of each op (0-based; barriers take no layer of their own:
-     they get the layer of what follows) and the number of layers */
+     they get the layer of what follows, or the last layer when nothing
+     follows) and the number of layers: the circuit depth as
+     tsr_circuit_compute_stats counts it, except that a circuit of barriers
+     alone has one layer. Every layer[i] < nlayers. */
   uint32_t *layer;
   uint32_t nlayers;
 } tsr_dag;
@@ -299,6 +315,24 @@ typedef enum tsr_qasm_version {
 tsr_status tsr_qasm_read_string(const char *text, size_t len, const char *filename,
                                 tsr_circuit **out, tsr_error *err);
 tsr_status tsr_qasm_read_file(const char *path, tsr_circuit **out, tsr_error *err);
+
+/* Limits the reader enforces so that absurd or hostile input is refused with
+ * a message (TSR_ERR_LIMIT) instead of exhausting memory or time. A zero field
+ * takes the default. Gate definitions may nest at most 256 deep, expressions
+ * at most 200, includes at most 16. */
+typedef struct tsr_qasm_read_options {
+  uint64_t max_ops;    /* operations after gate expansion; default 2^31 */
+  uint32_t max_qubits; /* qubits, and separately classical bits, in all
+                          registers together; default 2^24 */
+  int strict_operands; /* a gate applied to one qubit twice (`cx q[1], q[1];`,
+                          which QASMBench's QAOA N1000 file contains) is an
+                          error; by default it is dropped with a logged warning */
+} tsr_qasm_read_options;
+
+/* tsr_qasm_read_string with explicit limits (opts may be NULL). */
+tsr_status tsr_qasm_read_string_ex(const char *text, size_t len, const char *filename,
+                                   const tsr_qasm_read_options *opts, tsr_circuit **out,
+                                   tsr_error *err);
 
 /* Writes the circuit as OpenQASM. TSR_QASM_2 fails (TSR_ERR_UNSUPPORTED) when
  * the circuit uses something 2.0 cannot say (single-bit conditions); gates
