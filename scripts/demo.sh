@@ -3,7 +3,8 @@
 set -euo pipefail
 tessera=${1:-build/bin/tessera}
 cd "$(dirname "$0")/.."
-has() { "$tessera" --help | grep -q "^  $1 "; }
+help=$("$tessera" --help)
+has() { grep -q "^  $1 " <<<"$help"; }
 
 echo "== tessera info examples/circuits/qft8.qasm"
 "$tessera" info examples/circuits/qft8.qasm

@@ -7,20 +7,19 @@
 #include "commands.h"
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "Usage: tessera convert [-o OUT] [--qasm2 | --qasm3] IN\n\n"
-          "Reads an OpenQASM 2.0 or 3 circuit from IN ('-' reads standard input) and writes\n"
-          "it as OpenQASM to OUT (standard output when -o is missing or OUT is '-').\n"
-          "By default the output is OpenQASM 2.0 unless the circuit needs 3 (a condition on\n"
-          "a single classical bit). Gates missing from qelib1.inc / stdgates.inc are\n"
-          "written with a `gate` definition; see docs/openqasm.md.\n\n"
-          "Options:\n"
-          "  -o, --output OUT   write to OUT instead of standard output\n"
-          "  -2, --qasm2        write OpenQASM 2.0 (fails if the circuit needs 3)\n"
-          "  -3, --qasm3        write OpenQASM 3\n"
-          "  -h, --help         show this help\n\n"
-          "Exit status: 0 success, 1 the circuit cannot be written in the requested\n"
-          "version, 2 bad input or usage.\n");
+  fprintf(out, "Usage: tessera convert [-o OUT] [--qasm2 | --qasm3] IN\n\n"
+               "Reads an OpenQASM 2.0 or 3 circuit from IN ('-' reads standard input) and writes\n"
+               "it as OpenQASM to OUT (standard output when -o is missing or OUT is '-').\n"
+               "By default the output is OpenQASM 2.0 unless the circuit needs 3 (a condition on\n"
+               "a single classical bit). Gates missing from qelib1.inc / stdgates.inc are\n"
+               "written with a `gate` definition; see docs/openqasm.md.\n\n"
+               "Options:\n"
+               "  -o, --output OUT   write to OUT instead of standard output\n"
+               "  -2, --qasm2        write OpenQASM 2.0 (fails if the circuit needs 3)\n"
+               "  -3, --qasm3        write OpenQASM 3\n"
+               "  -h, --help         show this help\n\n"
+               "Exit status: 0 success, 1 the circuit cannot be written in the requested\n"
+               "version, 2 bad input or usage.\n");
 }
 
 int tsr_cmd_convert(int argc, char **argv) {
@@ -35,7 +34,9 @@ int tsr_cmd_convert(int argc, char **argv) {
   optind = 1;
   while ((opt = getopt_long(argc, argv, "o:23h", options, NULL)) != -1) {
     switch (opt) {
-    case 'o': output = optarg; break;
+    case 'o':
+      output = optarg;
+      break;
     case '2':
     case '3': {
       tsr_qasm_version v = opt == '2' ? TSR_QASM_2 : TSR_QASM_3;
@@ -45,8 +46,11 @@ int tsr_cmd_convert(int argc, char **argv) {
       version = v;
       break;
     }
-    case 'h': usage(stdout); return TSR_EXIT_OK;
-    default: return tsr_cli_usage_error("convert", "invalid option");
+    case 'h':
+      usage(stdout);
+      return TSR_EXIT_OK;
+    default:
+      return tsr_cli_usage_error("convert", "invalid option");
     }
   }
   if (optind != argc - 1) return tsr_cli_usage_error("convert", "expected one input file IN");
@@ -73,9 +77,8 @@ int tsr_cmd_convert(int argc, char **argv) {
   free(text);
   if (out != stdout && fclose(out) != 0) failed = 1;
   if (failed) {
-    tsr_error_set(&err, TSR_ERR_IO, "%s: cannot write", output && strcmp(output, "-") != 0
-                                                            ? output
-                                                            : "<stdout>");
+    tsr_error_set(&err, TSR_ERR_IO, "%s: cannot write",
+                  output && strcmp(output, "-") != 0 ? output : "<stdout>");
     return tsr_cli_fail(&err);
   }
   return TSR_EXIT_OK;

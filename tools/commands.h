@@ -14,12 +14,15 @@ enum { TSR_EXIT_OK = 0, TSR_EXIT_FAILURE = 1, TSR_EXIT_INPUT = 2 };
 
 int tsr_cmd_info(int argc, char **argv);
 int tsr_cmd_convert(int argc, char **argv);
+int tsr_cmd_sim(int argc, char **argv);
+int tsr_cmd_arch(int argc, char **argv);
 
 /* Prints "tessera: <formatted error>" on stderr and returns the exit status
  * that matches the error (2 for input, value and I/O errors, 1 otherwise). */
 int tsr_cli_fail(const tsr_error *err);
 /* Prints "tessera CMD: message" and a hint to use --help; returns 2. */
-int tsr_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tsr_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Reads a circuit from a path, or from standard input when path is "-". */
 tsr_status tsr_cli_read_circuit(const char *path, tsr_circuit **out, tsr_error *err);
 /* Parses a non-negative integer option value; returns 0 on success. */

@@ -14,6 +14,8 @@ typedef struct command {
 static const command commands[] = {
     {"info", tsr_cmd_info, "circuit statistics (qubits, gates, depth, counts)"},
     {"convert", tsr_cmd_convert, "convert between OpenQASM 2.0 and 3"},
+    {"sim", tsr_cmd_sim, "simulate a circuit: counts, amplitudes (sv, dm, stab; noise)"},
+    {"arch", tsr_cmd_arch, "show a machine: modules, links, presets (--json, --dot)"},
 };
 
 static void print_help(FILE *out) {

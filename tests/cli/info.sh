@@ -5,9 +5,12 @@ tessera=$1 src=$2
 fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-"$tessera" --version | grep -q '^tessera [0-9]' || fail "--version"
-"$tessera" --help | grep -q 'info' || fail "--help lists info"
-for cmd in $("$tessera" --help | awk '/^Commands:/{on=1;next} /^$/{on=0} on{print $1}'); do
+# Capture before grepping: grep -q closing the pipe early would SIGPIPE the writer.
+version=$("$tessera" --version)
+grep -q '^tessera [0-9]' <<<"$version" || fail "--version"
+help=$("$tessera" --help)
+grep -q 'info' <<<"$help" || fail "--help lists info"
+for cmd in $(awk '/^Commands:/{on=1;next} /^$/{on=0} on{print $1}' <<<"$help"); do
   "$tessera" "$cmd" --help >/dev/null || fail "$cmd --help"
 done
 set +e
@@ -30,7 +33,8 @@ assert d["counts"] == {"h": 1, "cx": 15, "measure": 16}, d["counts"]
 PY
 
 # stdin
-"$tessera" info --json - <"$src/examples/circuits/bell.qasm" | grep -q '"qubits": 2' || fail "stdin"
+out=$("$tessera" info --json - <"$src/examples/circuits/bell.qasm")
+grep -q '"qubits": 2' <<<"$out" || fail "stdin"
 
 # bad input: one line file:line:col and exit 2
 printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nfoo q[0];\n' >"$tmp/bad.qasm"

@@ -1,0 +1,11 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[3];
+h q;
+cx q[0],q[1];
+ccx q[0],q[1],q[2];
+rz(pi/4) q[2];
+u3(0.1,-pi/2,2^3) q[1];
+barrier q;
+measure q -> c;

@@ -1,0 +1,10 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[2];
+qreg r[2];
+cx q, r;
+cx q[0], r;
+rzz(0.5) r, q[1];
+cx q[1],q[1];
+reset r;
+barrier q, r[0];
