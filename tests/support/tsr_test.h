@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <complex.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "tessera/core.h"
