@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "tessera/arch.h"
+#include "tessera/link.h"
 
 static void usage(FILE *out) {
   fprintf(out, "Usage: tessera arch [MACHINE] [--json | --dot] [--sources] [-o FILE]\n"
@@ -172,7 +173,7 @@ static void print_table(FILE *out, const tsr_arch *a) {
   }
   fprintf(out, "\nlinks (%zu)\n", a->n_links);
   if (a->n_links == 0) return;
-  fprintf(out, "  %-26s %-9s %-18s %-12s %-29s %-13s %-10s %-6s %s\n", "between", "length",
+  fprintf(out, "  %-26s %-9s %-18s %-12s %-29s %-13s %-10s %-9s %s\n", "between", "length",
           "station", "protocol", "photons (-> in fibre)", "conversion", "attempt", "rate",
           "fidelity");
   for (size_t i = 0; i < a->n_links; i++) {
@@ -190,10 +191,18 @@ static void print_table(FILE *out, const tsr_arch *a) {
       snprintf(conv, sizeof conv, "none");
     }
     /* Rate and fidelity come from the link layer's model. */
-    fprintf(out, "  %-26s %-9s %-18s %-12s %-29s %-13s %-10s %-6s %s\n", between,
+    char rate[32] = "-", fid[32] = "-";
+    tsr_link_physics lp;
+    tsr_link_performance perf;
+    if (tsr_link_physics_from_arch(a, i, &lp, NULL) == TSR_OK &&
+        tsr_link_evaluate(&lp, &perf, NULL) == TSR_OK) {
+      snprintf(rate, sizeof rate, "%.3g/s", perf.rate_hz);
+      snprintf(fid, sizeof fid, "%.4f", perf.fidelity);
+    }
+    fprintf(out, "  %-26s %-9s %-18s %-12s %-29s %-13s %-10s %-9s %s\n", between,
             fmt_length(l->length_m, len, sizeof len), fmt_station(a, l, st, sizeof st),
             tsr_link_protocol_name(l->protocol), ph, conv,
-            fmt_time(l->attempt_period_s, per, sizeof per), "-", "-");
+            fmt_time(l->attempt_period_s, per, sizeof per), rate, fid);
   }
 }
 
@@ -245,6 +254,55 @@ static int show_presets(FILE *out, int json, int sources) {
   }
   tsr_arch_free(a);
   return TSR_EXIT_OK;
+}
+
+/* The machine's JSON with each link's rate_hz and fidelity from the link
+ * model: tsr_arch_write_json (which knows nothing of the link layer) writes
+ * them as null; the link section's placeholders are filled in link order. */
+static tsr_status write_json_with_rates(FILE *out, const tsr_arch *arch, tsr_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&text, &len);
+  if (!mem) return tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+  tsr_json *j = tsr_json_new(mem, 2);
+  tsr_status st = j ? tsr_arch_write_json(arch, j, err) : TSR_ERR_NOMEM;
+  if (!j) tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+  tsr_json_free(j);
+  fclose(mem);
+  if (st != TSR_OK) {
+    free(text);
+    return st;
+  }
+  const char *p = strstr(text, "\"links\": [");
+  if (p)
+    fwrite(text, 1, (size_t)(p - text), out);
+  else
+    p = text;
+  static const char rate_key[] = "\"rate_hz\": null", fid_key[] = "\"fidelity\": null";
+  for (size_t i = 0; i < arch->n_links; i++) {
+    const char *r = strstr(p, rate_key);
+    const char *f = r ? strstr(r, fid_key) : NULL;
+    if (!f) break;
+    tsr_link_physics lp;
+    tsr_link_performance perf;
+    int ok = tsr_link_physics_from_arch(arch, i, &lp, NULL) == TSR_OK &&
+             tsr_link_evaluate(&lp, &perf, NULL) == TSR_OK && isfinite(perf.rate_hz) &&
+             isfinite(perf.fidelity);
+    fwrite(p, 1, (size_t)(r - p), out);
+    if (ok)
+      fprintf(out, "\"rate_hz\": %.17g", perf.rate_hz);
+    else
+      fputs(rate_key, out);
+    fwrite(r + sizeof rate_key - 1, 1, (size_t)(f - (r + sizeof rate_key - 1)), out);
+    if (ok)
+      fprintf(out, "\"fidelity\": %.17g", perf.fidelity);
+    else
+      fputs(fid_key, out);
+    p = f + sizeof fid_key - 1;
+  }
+  fputs(p, out);
+  free(text);
+  return TSR_OK;
 }
 
 static tsr_status load(const char *path, tsr_arch **out, tsr_error *err) {
@@ -320,11 +378,7 @@ int tsr_cmd_arch(int argc, char **argv) {
   } else if (presets) {
     rc = show_presets(out, json, sources);
   } else if (json) {
-    tsr_json *j = tsr_json_new(out, 2);
-    tsr_status st = j ? tsr_arch_write_json(arch, j, &err) : TSR_ERR_NOMEM;
-    if (!j) tsr_error_set(&err, TSR_ERR_NOMEM, "out of memory");
-    tsr_json_free(j);
-    if (st != TSR_OK) rc = tsr_cli_fail(&err);
+    if (write_json_with_rates(out, arch, &err) != TSR_OK) rc = tsr_cli_fail(&err);
   } else if (dot) {
     if (tsr_arch_write_dot(arch, out, &err) != TSR_OK) rc = tsr_cli_fail(&err);
   } else {

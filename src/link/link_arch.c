@@ -53,6 +53,12 @@ tsr_status tsr_link_physics_from_arch(const tsr_arch *arch, size_t link_index, t
    * (the reflection protocol's photon visits both ends). */
   lp->attempt_period_s =
       !link->attempt_period_derived && link->attempt_period_s > 0 ? link->attempt_period_s : 0.0;
+  /* Nothing to derive a period from (ideal modules without emission time or
+   * fibre, e.g. pytket-dqc networks): keep arch's nominal period (1 us). */
+  if (lp->attempt_period_s == 0 && !(lp->node[0].prep_time_s > 0) &&
+      !(lp->node[1].prep_time_s > 0) && !(lp->node[0].fibre_length_m > 0) &&
+      !(lp->node[1].fibre_length_m > 0))
+    lp->attempt_period_s = link->attempt_period_s > 0 ? link->attempt_period_s : 1e-6;
   lp->multiplexing = link->multiplexing ? link->multiplexing : 1;
   return TSR_OK;
 }
