@@ -16,6 +16,8 @@ static const command commands[] = {
     {"convert", tsr_cmd_convert, "convert between OpenQASM 2.0 and 3"},
     {"sim", tsr_cmd_sim, "simulate a circuit: counts, amplitudes (sv, dm, stab; noise)"},
     {"arch", tsr_cmd_arch, "show a machine: modules, links, presets (--json, --dot)"},
+    {"link", tsr_cmd_link, "link physics: probability, rate, latency, fidelity; sweeps (--plot)"},
+    {"net", tsr_cmd_net, "simulate a network: pairs between two nodes, rate, fidelity, memory"},
 };
 
 static void print_help(FILE *out) {
