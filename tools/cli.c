@@ -14,8 +14,10 @@ int tsr_cli_fail(const tsr_error *err) {
   case TSR_ERR_INPUT:
   case TSR_ERR_VALUE:
   case TSR_ERR_IO:
-  case TSR_ERR_LIMIT: return TSR_EXIT_INPUT;
-  default: return TSR_EXIT_FAILURE;
+  case TSR_ERR_LIMIT:
+    return TSR_EXIT_INPUT;
+  default:
+    return TSR_EXIT_FAILURE;
   }
 }
 

@@ -71,9 +71,14 @@ int tsr_cmd_info(int argc, char **argv) {
   optind = 1;
   while ((opt = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
     switch (opt) {
-    case 'j': json = 1; break;
-    case 'h': usage(stdout); return TSR_EXIT_OK;
-    default: return tsr_cli_usage_error("info", "invalid option");
+    case 'j':
+      json = 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return TSR_EXIT_OK;
+    default:
+      return tsr_cli_usage_error("info", "invalid option");
     }
   }
   if (optind != argc - 1) return tsr_cli_usage_error("info", "expected one FILE");
@@ -86,7 +91,9 @@ int tsr_cmd_info(int argc, char **argv) {
   tsr_status st = tsr_circuit_compute_stats(c, &stats, &err);
   tsr_circuit_free(c);
   if (st != TSR_OK) return tsr_cli_fail(&err);
-  if (json) print_json(path, &stats);
-  else print_table(path, &stats);
+  if (json)
+    print_json(path, &stats);
+  else
+    print_table(path, &stats);
   return TSR_EXIT_OK;
 }

@@ -35,17 +35,17 @@ typedef enum tsr_gate {
   TSR_GATE_SX,   /* 1q  sqrt(X) */
   TSR_GATE_SXDG, /* 1q */
   /* single-qubit, parametrised */
-  TSR_GATE_RX,  /* 1q (theta) */
-  TSR_GATE_RY,  /* 1q (theta) */
-  TSR_GATE_RZ,  /* 1q (phi)    exp(-i phi Z/2) */
-  TSR_GATE_P,   /* 1q (lambda) diag(1, e^{i lambda}) */
-  TSR_GATE_U1,  /* 1q (lambda) same matrix as p */
-  TSR_GATE_U2,  /* 1q (phi, lambda) = u3(pi/2, phi, lambda) */
-  TSR_GATE_U3,  /* 1q (theta, phi, lambda) */
-  TSR_GATE_U,   /* 1q (theta, phi, lambda) OpenQASM U / stdgates u */
-  TSR_GATE_U0,  /* 1q (gamma) QASMBench idle gate: identity */
-  TSR_GATE_R,   /* 1q (theta, phi) rotation about cos(phi)X + sin(phi)Y */
-  TSR_GATE_GPI, /* 1q (phi) IonQ GPi: [[0, e^{-i phi}], [e^{i phi}, 0]] */
+  TSR_GATE_RX,   /* 1q (theta) */
+  TSR_GATE_RY,   /* 1q (theta) */
+  TSR_GATE_RZ,   /* 1q (phi)    exp(-i phi Z/2) */
+  TSR_GATE_P,    /* 1q (lambda) diag(1, e^{i lambda}) */
+  TSR_GATE_U1,   /* 1q (lambda) same matrix as p */
+  TSR_GATE_U2,   /* 1q (phi, lambda) = u3(pi/2, phi, lambda) */
+  TSR_GATE_U3,   /* 1q (theta, phi, lambda) */
+  TSR_GATE_U,    /* 1q (theta, phi, lambda) OpenQASM U / stdgates u */
+  TSR_GATE_U0,   /* 1q (gamma) QASMBench idle gate: identity */
+  TSR_GATE_R,    /* 1q (theta, phi) rotation about cos(phi)X + sin(phi)Y */
+  TSR_GATE_GPI,  /* 1q (phi) IonQ GPi: [[0, e^{-i phi}], [e^{i phi}, 0]] */
   TSR_GATE_GPI2, /* 1q (phi) IonQ GPi2: (1/sqrt2)[[1, -i e^{-i phi}], [-i e^{i phi}, 1]] */
   /* two-qubit */
   TSR_GATE_CX,    /* 2q control, target */
@@ -106,19 +106,19 @@ enum {
   TSR_GF_PERMUTATION = 1u << 2, /* permutes basis states without phases */
   TSR_GF_CLIFFORD = 1u << 3,    /* Clifford for every parameter value */
   TSR_GF_SELF_INVERSE = 1u << 4,
-  TSR_GF_CONTROLLED = 1u << 5,  /* leading operands are controls */
-  TSR_GF_NATIVE = 1u << 6,      /* hardware-native (gpi, gpi2, ms, zz, ecr, r, gr) */
-  TSR_GF_QELIB1 = 1u << 7,      /* defined by (QASMBench's or Qiskit's) qelib1.inc */
-  TSR_GF_STDGATES = 1u << 8     /* defined by OpenQASM 3 stdgates.inc */
+  TSR_GF_CONTROLLED = 1u << 5, /* leading operands are controls */
+  TSR_GF_NATIVE = 1u << 6,     /* hardware-native (gpi, gpi2, ms, zz, ecr, r, gr) */
+  TSR_GF_QELIB1 = 1u << 7,     /* defined by (QASMBench's or Qiskit's) qelib1.inc */
+  TSR_GF_STDGATES = 1u << 8    /* defined by OpenQASM 3 stdgates.inc */
 };
 
 typedef struct tsr_gate_info {
   tsr_gate kind;
-  const char *name;      /* OpenQASM spelling ("cx", "u3", "gpi2", "measure") */
-  unsigned nqubits;      /* 0 = variadic */
+  const char *name; /* OpenQASM spelling ("cx", "u3", "gpi2", "measure") */
+  unsigned nqubits; /* 0 = variadic */
   unsigned nparams;
-  unsigned ncontrols;    /* leading control operands of a controlled gate */
-  unsigned flags;        /* TSR_GF_* */
+  unsigned ncontrols; /* leading control operands of a controlled gate */
+  unsigned flags;     /* TSR_GF_* */
 } tsr_gate_info;
 
 /* Information for a kind (NULL for an out-of-range kind). */
@@ -170,11 +170,11 @@ typedef struct tsr_op {
   tsr_gate kind;
   uint32_t nqubits;
   uint32_t nparams;
-  uint32_t *qubits;    /* flat qubit indices (owned by the circuit) */
-  double *params;      /* radians (owned by the circuit) */
-  int64_t clbit;       /* measure target, otherwise -1 */
-  int64_t cond;        /* index into circuit->conds, or -1 */
-  const char *name;    /* opaque gates: the declared name (owned); else NULL */
+  uint32_t *qubits; /* flat qubit indices (owned by the circuit) */
+  double *params;   /* radians (owned by the circuit) */
+  int64_t clbit;    /* measure target, otherwise -1 */
+  int64_t cond;     /* index into circuit->conds, or -1 */
+  const char *name; /* opaque gates: the declared name (owned); else NULL */
 } tsr_op;
 
 /* Fields are readable; change a circuit only through the functions below. */
@@ -242,17 +242,17 @@ int tsr_circuit_equal(const tsr_circuit *a, const tsr_circuit *b, double tol);
 typedef struct tsr_circuit_stats {
   uint32_t qubits;
   uint32_t clbits;
-  uint64_t gates;           /* unitary and opaque gates (not measure/reset/barrier) */
-  uint64_t two_qubit_gates; /* gates on exactly two qubits */
+  uint64_t gates;             /* unitary and opaque gates (not measure/reset/barrier) */
+  uint64_t two_qubit_gates;   /* gates on exactly two qubits */
   uint64_t multi_qubit_gates; /* gates on three or more qubits */
   uint64_t measurements;
   uint64_t resets;
   uint64_t barriers;
-  uint64_t conditioned;     /* operations with a classical condition */
-  uint64_t depth;           /* longest path, barriers excluded (they add no
-                               level but line up their qubits); measure,
-                               reset and classical wires count (as Qiskit) */
-  uint64_t two_qubit_depth; /* longest path counting only gates on >= 2 qubits */
+  uint64_t conditioned;            /* operations with a classical condition */
+  uint64_t depth;                  /* longest path, barriers excluded (they add no
+                                      level but line up their qubits); measure,
+                                      reset and classical wires count (as Qiskit) */
+  uint64_t two_qubit_depth;        /* longest path counting only gates on >= 2 qubits */
   uint64_t counts[TSR_GATE_COUNT]; /* by kind (opaque gates together) */
 } tsr_circuit_stats;
 

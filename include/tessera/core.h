@@ -31,7 +31,7 @@ typedef enum tsr_status {
 } tsr_status;
 
 #define TSR_ERROR_MESSAGE_MAX 512
-#define TSR_ERROR_FILE_MAX 256
+#define TSR_ERROR_FILE_MAX    256
 
 typedef struct tsr_error {
   tsr_status status;
@@ -51,9 +51,8 @@ tsr_status tsr_error_set(tsr_error *err, tsr_status status, const char *fmt, ...
 tsr_status tsr_error_vset(tsr_error *err, tsr_status status, const char *fmt, va_list ap);
 
 /* As tsr_error_set, with an input location (file may be NULL). */
-tsr_status tsr_error_set_at(tsr_error *err, tsr_status status, const char *file, int line,
-                            int col, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+tsr_status tsr_error_set_at(tsr_error *err, tsr_status status, const char *file, int line, int col,
+                            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Prefixes the existing message with "context: " (keeps status and location). */
 void tsr_error_prefix(tsr_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -14,7 +14,8 @@ void *tsr_malloc(size_t size, tsr_error *err) {
 
 void *tsr_calloc(size_t count, size_t size, tsr_error *err) {
   void *p = calloc(count ? count : 1, size ? size : 1);
-  if (!p) tsr_error_set(err, TSR_ERR_NOMEM, "out of memory allocating %zu x %zu bytes", count, size);
+  if (!p)
+    tsr_error_set(err, TSR_ERR_NOMEM, "out of memory allocating %zu x %zu bytes", count, size);
   return p;
 }
 

@@ -31,8 +31,8 @@ tsr_status tsr_error_set(tsr_error *err, tsr_status status, const char *fmt, ...
   return status;
 }
 
-tsr_status tsr_error_set_at(tsr_error *err, tsr_status status, const char *file, int line,
-                            int col, const char *fmt, ...) {
+tsr_status tsr_error_set_at(tsr_error *err, tsr_status status, const char *file, int line, int col,
+                            const char *fmt, ...) {
   if (!err) return status;
   va_list ap;
   va_start(ap, fmt);
@@ -84,14 +84,22 @@ const char *tsr_error_format(const tsr_error *err, char *buf, size_t size) {
 
 const char *tsr_status_name(tsr_status status) {
   switch (status) {
-  case TSR_OK: return "ok";
-  case TSR_ERR_INPUT: return "input error";
-  case TSR_ERR_VALUE: return "invalid value";
-  case TSR_ERR_IO: return "I/O error";
-  case TSR_ERR_NOMEM: return "out of memory";
-  case TSR_ERR_LIMIT: return "resource limit exceeded";
-  case TSR_ERR_UNSUPPORTED: return "unsupported";
-  case TSR_ERR_INTERNAL: return "internal error";
+  case TSR_OK:
+    return "ok";
+  case TSR_ERR_INPUT:
+    return "input error";
+  case TSR_ERR_VALUE:
+    return "invalid value";
+  case TSR_ERR_IO:
+    return "I/O error";
+  case TSR_ERR_NOMEM:
+    return "out of memory";
+  case TSR_ERR_LIMIT:
+    return "resource limit exceeded";
+  case TSR_ERR_UNSUPPORTED:
+    return "unsupported";
+  case TSR_ERR_INTERNAL:
+    return "internal error";
   }
   return "unknown status";
 }

@@ -63,25 +63,49 @@ static void close_container(tsr_json *j, char c) {
   fputc(c, j->out);
 }
 
-void tsr_json_object_begin(tsr_json *j) { open_container(j, '{'); }
-void tsr_json_object_end(tsr_json *j) { close_container(j, '}'); }
-void tsr_json_array_begin(tsr_json *j) { open_container(j, '['); }
-void tsr_json_array_end(tsr_json *j) { close_container(j, ']'); }
+void tsr_json_object_begin(tsr_json *j) {
+  open_container(j, '{');
+}
+void tsr_json_object_end(tsr_json *j) {
+  close_container(j, '}');
+}
+void tsr_json_array_begin(tsr_json *j) {
+  open_container(j, '[');
+}
+void tsr_json_array_end(tsr_json *j) {
+  close_container(j, ']');
+}
 
 static void write_string(FILE *out, const char *s) {
   fputc('"', out);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     switch (*p) {
-    case '"': fputs("\\\"", out); break;
-    case '\\': fputs("\\\\", out); break;
-    case '\n': fputs("\\n", out); break;
-    case '\r': fputs("\\r", out); break;
-    case '\t': fputs("\\t", out); break;
-    case '\b': fputs("\\b", out); break;
-    case '\f': fputs("\\f", out); break;
+    case '"':
+      fputs("\\\"", out);
+      break;
+    case '\\':
+      fputs("\\\\", out);
+      break;
+    case '\n':
+      fputs("\\n", out);
+      break;
+    case '\r':
+      fputs("\\r", out);
+      break;
+    case '\t':
+      fputs("\\t", out);
+      break;
+    case '\b':
+      fputs("\\b", out);
+      break;
+    case '\f':
+      fputs("\\f", out);
+      break;
     default:
-      if (*p < 0x20) fprintf(out, "\\u%04x", *p);
-      else fputc(*p, out);
+      if (*p < 0x20)
+        fprintf(out, "\\u%04x", *p);
+      else
+        fputc(*p, out);
     }
   }
   fputc('"', out);
@@ -96,8 +120,10 @@ void tsr_json_key(tsr_json *j, const char *key) {
 
 void tsr_json_string(tsr_json *j, const char *s) {
   before_value(j);
-  if (s) write_string(j->out, s);
-  else fputs("null", j->out);
+  if (s)
+    write_string(j->out, s);
+  else
+    fputs("null", j->out);
 }
 
 void tsr_json_int(tsr_json *j, int64_t v) {

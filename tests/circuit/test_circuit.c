@@ -132,10 +132,8 @@ static void many_ops_keep_pointers_valid(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(registers_and_lookup),
-      cmocka_unit_test(append_validates),
-      cmocka_unit_test(conditions_wide_values),
-      cmocka_unit_test(clone_equals_and_differs),
+      cmocka_unit_test(registers_and_lookup),         cmocka_unit_test(append_validates),
+      cmocka_unit_test(conditions_wide_values),       cmocka_unit_test(clone_equals_and_differs),
       cmocka_unit_test(many_ops_keep_pointers_valid),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,9 @@ static void error_formats_location(void **state) {
   (void)state;
   tsr_error err;
   tsr_error_clear(&err);
-  assert_int_equal(tsr_error_set_at(&err, TSR_ERR_INPUT, "a.qasm", 3, 7, "unknown gate '%s'", "foo"),
-                   TSR_ERR_INPUT);
+  assert_int_equal(
+      tsr_error_set_at(&err, TSR_ERR_INPUT, "a.qasm", 3, 7, "unknown gate '%s'", "foo"),
+      TSR_ERR_INPUT);
   char buf[256];
   assert_string_equal(tsr_error_format(&err, buf, sizeof buf), "a.qasm:3:7: unknown gate 'foo'");
   tsr_error_prefix(&err, "while reading");
