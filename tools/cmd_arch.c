@@ -256,53 +256,33 @@ static int show_presets(FILE *out, int json, int sources) {
   return TSR_EXIT_OK;
 }
 
-/* The machine's JSON with each link's rate_hz and fidelity from the link
- * model: tsr_arch_write_json (which knows nothing of the link layer) writes
- * them as null; the link section's placeholders are filled in link order. */
-static tsr_status write_json_with_rates(FILE *out, const tsr_arch *arch, tsr_error *err) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *mem = open_memstream(&text, &len);
-  if (!mem) return tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
-  tsr_json *j = tsr_json_new(mem, 2);
-  tsr_status st = j ? tsr_arch_write_json(arch, j, err) : TSR_ERR_NOMEM;
-  if (!j) tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
-  tsr_json_free(j);
-  fclose(mem);
-  if (st != TSR_OK) {
-    free(text);
-    return st;
-  }
-  const char *p = strstr(text, "\"links\": [");
-  if (p)
-    fwrite(text, 1, (size_t)(p - text), out);
+/* Each link's rate and fidelity from the link model, for the machine's JSON
+ * (null where the model cannot evaluate the link). */
+static void write_link_figures(const tsr_arch *arch, size_t link, tsr_json *j, void *user) {
+  (void)user;
+  tsr_link_physics lp;
+  tsr_link_performance perf;
+  int ok = tsr_link_physics_from_arch(arch, link, &lp, NULL) == TSR_OK &&
+           tsr_link_evaluate(&lp, &perf, NULL) == TSR_OK && isfinite(perf.rate_hz) &&
+           isfinite(perf.fidelity);
+  tsr_json_key(j, "rate_hz");
+  if (ok)
+    tsr_json_double(j, perf.rate_hz);
   else
-    p = text;
-  static const char rate_key[] = "\"rate_hz\": null", fid_key[] = "\"fidelity\": null";
-  for (size_t i = 0; i < arch->n_links; i++) {
-    const char *r = strstr(p, rate_key);
-    const char *f = r ? strstr(r, fid_key) : NULL;
-    if (!f) break;
-    tsr_link_physics lp;
-    tsr_link_performance perf;
-    int ok = tsr_link_physics_from_arch(arch, i, &lp, NULL) == TSR_OK &&
-             tsr_link_evaluate(&lp, &perf, NULL) == TSR_OK && isfinite(perf.rate_hz) &&
-             isfinite(perf.fidelity);
-    fwrite(p, 1, (size_t)(r - p), out);
-    if (ok)
-      fprintf(out, "\"rate_hz\": %.17g", perf.rate_hz);
-    else
-      fputs(rate_key, out);
-    fwrite(r + sizeof rate_key - 1, 1, (size_t)(f - (r + sizeof rate_key - 1)), out);
-    if (ok)
-      fprintf(out, "\"fidelity\": %.17g", perf.fidelity);
-    else
-      fputs(fid_key, out);
-    p = f + sizeof fid_key - 1;
-  }
-  fputs(p, out);
-  free(text);
-  return TSR_OK;
+    tsr_json_null(j);
+  tsr_json_key(j, "fidelity");
+  if (ok)
+    tsr_json_double(j, perf.fidelity);
+  else
+    tsr_json_null(j);
+}
+
+static tsr_status write_json_with_rates(FILE *out, const tsr_arch *arch, tsr_error *err) {
+  tsr_json *j = tsr_json_new(out, 2);
+  if (!j) return tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+  tsr_status st = tsr_arch_write_json_ex(arch, j, write_link_figures, NULL, err);
+  tsr_json_free(j);
+  return st;
 }
 
 static tsr_status load(const char *path, tsr_arch **out, tsr_error *err) {

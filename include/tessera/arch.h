@@ -385,6 +385,13 @@ const char *tsr_arch_default_yaml(void);
  * links [{between [a, b], length_m, station, protocol, ...}]). Infinite
  * times are written as null. */
 tsr_status tsr_arch_write_json(const tsr_arch *arch, tsr_json *j, tsr_error *err);
+/* Writes extra keys into link `link`'s JSON object (the link layer's rate and
+ * fidelity, which the arch layer cannot compute). */
+typedef void (*tsr_arch_link_json_fn)(const tsr_arch *arch, size_t link, tsr_json *j, void *user);
+/* As tsr_arch_write_json; each link's object ends with what `extra` writes
+ * (rate_hz and fidelity are written as null when extra is NULL). */
+tsr_status tsr_arch_write_json_ex(const tsr_arch *arch, tsr_json *j, tsr_arch_link_json_fn extra,
+                                  void *user, tsr_error *err);
 
 /* Writes the module/link topology as a Graphviz graph. */
 tsr_status tsr_arch_write_dot(const tsr_arch *arch, FILE *out, tsr_error *err);

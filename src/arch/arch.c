@@ -966,7 +966,8 @@ static const char *station_name(const tsr_arch *arch, const tsr_link *l, char *b
   }
 }
 
-static void json_link(tsr_json *j, const tsr_arch *arch, const tsr_link *l) {
+static void json_link(tsr_json *j, const tsr_arch *arch, const tsr_link *l,
+                      tsr_arch_link_json_fn extra, void *user) {
   char buf[128];
   tsr_json_object_begin(j);
   tsr_json_key(j, "between");
@@ -1014,15 +1015,24 @@ static void json_link(tsr_json *j, const tsr_arch *arch, const tsr_link *l) {
     tsr_json_object_end(j);
   }
   tsr_json_array_end(j);
-  /* Filled in by the link layer's model; absent until then. */
-  tsr_json_key(j, "rate_hz");
-  tsr_json_null(j);
-  tsr_json_key(j, "fidelity");
-  tsr_json_null(j);
+  if (extra) {
+    extra(arch, (size_t)(l - arch->links), j, user);
+  } else {
+    /* The link layer's figures: the caller adds them through `extra`. */
+    tsr_json_key(j, "rate_hz");
+    tsr_json_null(j);
+    tsr_json_key(j, "fidelity");
+    tsr_json_null(j);
+  }
   tsr_json_object_end(j);
 }
 
 tsr_status tsr_arch_write_json(const tsr_arch *arch, tsr_json *j, tsr_error *err) {
+  return tsr_arch_write_json_ex(arch, j, NULL, NULL, err);
+}
+
+tsr_status tsr_arch_write_json_ex(const tsr_arch *arch, tsr_json *j, tsr_arch_link_json_fn extra,
+                                  void *user, tsr_error *err) {
   if (!arch || !j) return tsr_error_set(err, TSR_ERR_VALUE, "no machine or JSON writer");
   tsr_json_object_begin(j);
   tsr_json_kv_string(j, "name", arch->name);
@@ -1038,7 +1048,7 @@ tsr_status tsr_arch_write_json(const tsr_arch *arch, tsr_json *j, tsr_error *err
   tsr_json_array_end(j);
   tsr_json_key(j, "links");
   tsr_json_array_begin(j);
-  for (size_t i = 0; i < arch->n_links; i++) json_link(j, arch, &arch->links[i]);
+  for (size_t i = 0; i < arch->n_links; i++) json_link(j, arch, &arch->links[i], extra, user);
   tsr_json_array_end(j);
   tsr_json_object_end(j);
   return TSR_OK;
