@@ -11,6 +11,12 @@
 
 #include "tessera/core.h"
 
+/* glibc defines C11's CMPLX only for gcc; clang gets this equivalent (it
+ * differs only for infinite or NaN parts, which Tessera never builds). */
+#ifndef CMPLX
+#define CMPLX(x, y) ((double complex)((double)(x) + _Complex_I * (double)(y)))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
