@@ -132,6 +132,18 @@ typedef struct tsr_photon_interface {
   int has_transducer;              /* superconducting: a microwave-optical transducer */
   double transducer_efficiency;    /* microwave photon in -> optical photon out */
   double transducer_noise_photons; /* added noise photons per attempt */
+  double g2;                       /* second-order autocorrelation g2(0) of the emitted photons,
+                                      [0, 1]: an emission holds two photons with probability
+                                      ~g2/2 (docs/link-physics.md §7); 0: ideal single photons */
+  /* A cavity around the memory, for reflection links (docs/link-physics.md §7):
+   * either the cooperativity and in-coupling, from which the link model
+   * derives the reflectivity and spin-photon fidelity
+   * (tsr_cavity_reflection_from_cooperativity), or those two directly. */
+  int has_cavity;
+  double cavity_cooperativity; /* C = g^2 / (2 kappa gamma), >= 0; NaN: not given (direct) */
+  double cavity_in_coupling;   /* kappa_in / kappa, [0, 1] (with the cooperativity) */
+  double cavity_reflectivity;  /* direct: reflection probability into the heralding mode */
+  double cavity_fidelity;      /* direct: spin-photon fidelity of a reflection */
 } tsr_photon_interface;
 
 /* Every number describing one module. A preset fills all of it; a machine

@@ -228,7 +228,11 @@ typedef struct tsr_link_node {
   double reflectivity;          /* reflection: probability the photon is reflected into the
                                    heralding mode by this end's cavity */
   double reflect_fidelity;      /* reflection: fidelity of the spin-photon state made by the
-                                   reflection, set by cavity contrast and cooperativity */
+                                   reflection, set by cavity contrast and cooperativity
+                                   (tsr_cavity_reflection_from_cooperativity) */
+  double g2;                    /* second-order autocorrelation g2(0) of this end's emitted
+                                   photons, [0, 1]; 0: ideal single photons. An emission holds
+                                   two photons with probability g2/2 (docs/link-physics.md §7) */
 } tsr_link_node;
 
 /* Every number the link formulas need; tsr_link_physics_default fills an
@@ -242,6 +246,8 @@ typedef struct tsr_link_physics {
   double dark_count_rate_hz; /* per detector */
   double detection_window_s; /* per attempt */
   double source_efficiency;  /* reflection: photon source at the station, into the fibre */
+  double source_g2;          /* reflection: g2(0) of that source, [0, 1] (a weak coherent
+                                pulse has 1); 0: ideal single photons */
   double attempt_period_s;   /* 0: derived (see tsr_link_evaluate) */
   double duty_cycle;         /* fraction of wall time spent attempting, (0, 1] */
   uint32_t multiplexing;     /* independent modes tried per attempt, >= 1 */
@@ -252,20 +258,51 @@ typedef struct tsr_link_physics {
  * 0.2 dB/km (standard SMF-28 at 1550 nm, physics/README §3 [U]), group index
  * 1.468 (physics/README §1), 1 us preparation per attempt (the nominal period
  * arch uses when a link gives none [U]), bright_alpha 0.05, reflectivity 1,
- * reflect_fidelity 1, source_efficiency 1. */
+ * reflect_fidelity 1, source_efficiency 1, g2 0 (ideal single photons). */
 void tsr_link_physics_default(tsr_link_physics *lp);
 
 /* Fills lp from link link_index of a machine: protocol, visibility,
  * multiplexing, attempt period, detector (efficiency, dark counts, window)
  * from the link; per end, the module's photon interface (emission
- * probability, collection, emission time; a transducer becomes the first
- * conversion stage), the end's conversion stages, arm length and attenuation,
+ * probability, collection, emission time, g2; a transducer becomes the first
+ * conversion stage; a cavity's reflectivity and fidelity, given or derived
+ * with tsr_cavity_reflection_from_cooperativity), the end's conversion
+ * stages, arm length and attenuation,
  * and the module's communication-qubit coherence. What the machine model
  * does not describe keeps tsr_link_physics_default's value (fibre coupling
  * and other optics 1: arch folds them into the collection efficiency; phase
  * noise 0; duty cycle 1). */
 tsr_status tsr_link_physics_from_arch(const tsr_arch *arch, size_t link_index, tsr_link_physics *lp,
                                       tsr_error *err);
+
+/* Reflection off a one-sided cavity holding a spin, on resonance (Reiserer &
+ * Rempe, Rev. Mod. Phys. 87, 1379 (2015)): amplitude reflection
+ * coefficients r_on = 1 - 2 k_in/k / (1 + 2C) for the spin state that couples
+ * to the cavity and r_off = 1 - 2 k_in/k for the one that does not (an empty
+ * cavity), with C = g^2 / (2 k gamma) the cooperativity and k_in/k the
+ * fraction of the cavity's field decay through the port the photon uses.
+ * In the reflection-contrast scheme of the SiV experiments (Nguyen et al.,
+ * PRB 100, 165428 (2019); Bhaskar et al., Nature 580, 60 (2020)): a time-bin
+ * photon reflects in both bins with a spin flip in between, which leaves
+ * r_on |B1> + r_off |B2> with B1, B2 orthogonal maximally entangled
+ * spin-photon states. So the photon is reflected with probability
+ * R = (r_on^2 + r_off^2)/2, and the spin-photon state has fidelity (after the
+ * best local correction, from its concurrence)
+ * F = (1 + |r_on^2 - r_off^2| / (r_on^2 + r_off^2)) / 2 = max(c, 1)/(1 + c)
+ * with contrast c = r_on^2 / r_off^2. C = 0: r_on = r_off, F = 1/2, no
+ * entanglement; C -> inf at k_in/k = 1/2 (critical coupling): r_on -> 1,
+ * r_off = 0, infinite contrast, F = 1, R -> 1/2. */
+typedef struct tsr_cavity_reflection {
+  double r_on, r_off;  /* amplitude reflection coefficients (real on resonance) */
+  double contrast;     /* r_on^2 / r_off^2; INFINITY when r_off = 0 (NaN when both are) */
+  double reflectivity; /* R = (r_on^2 + r_off^2)/2: tsr_link_node.reflectivity */
+  double fidelity;     /* F above (1/2 when R = 0): tsr_link_node.reflect_fidelity */
+} tsr_cavity_reflection;
+
+/* The above from cooperativity >= 0 (may be INFINITY) and in_coupling = k_in/k
+ * in [0, 1]; anything else is a TSR_ERR_VALUE. */
+tsr_status tsr_cavity_reflection_from_cooperativity(double cooperativity, double in_coupling,
+                                                    tsr_cavity_reflection *out, tsr_error *err);
 
 /* Efficiency chain of one end, photon emitted to click:
  * eta = P_emit eta_collect eta_coupling prod(eta_conversion) T_fibre eta_optics eta_det. */
@@ -277,7 +314,10 @@ typedef struct tsr_link_performance {
   double transmission[2];  /* per-end fibre transmission */
   double delay_s[2];       /* per-end one-way fibre delay to the station */
   double p_false_click;    /* per detector per attempt: dark count or noise photon */
-  double p_true;           /* per mode per attempt: a herald from the intended photons */
+  double p_true;           /* per mode per attempt: a herald from the protocol's photons
+                              (no false click), multi-photon heralds included */
+  double p_multi;          /* the part of p_true in which an emission of two photons took
+                              part (0 when every g2 is 0) */
   double p_false;          /* per mode per attempt: a herald involving a false click */
   double p_mode;           /* p_true + p_false */
   double p_attempt;        /* per attempt, all modes: 1 - (1 - p_mode)^M */
@@ -299,6 +339,8 @@ typedef struct tsr_link_performance {
  *   reflection    p_true = eta_src chi_A chi_B eta_det with chi the round trip
  *                 to each cavity; Werner parameters of the two reflections multiply;
  *   ideal         p_true = 1, |Phi+>;
+ * with multi-photon emission (g2 > 0; docs/link-physics.md §7) adding
+ * heralds that carry no or dephased entanglement (p_multi, inside p_true);
  * mixed with the false heralds from dark counts and noise photons, then
  * stored in each end's memory until the herald arrives. The attempt period,
  * unless given, is max(prep_time) + 2 max(delay) (station between the ends:

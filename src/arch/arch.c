@@ -701,6 +701,31 @@ int tsr_arch_check_module(const tsr_arch *arch, size_t index, tsr_arch_problem *
                      ph->transducer_noise_photons);
     }
   }
+  if (bad_fraction(ph->g2)) {
+    return problem(p, "photon.g2", "%s: g2(0) %g is outside [0, 1]", who, ph->g2);
+  }
+  if (ph->has_cavity) {
+    if (isnan(ph->cavity_cooperativity)) {
+      if (bad_fraction(ph->cavity_reflectivity)) {
+        return problem(p, "photon.cavity.reflectivity",
+                       "%s: cavity reflectivity %g is outside [0, 1]", who,
+                       ph->cavity_reflectivity);
+      }
+      if (bad_fraction(ph->cavity_fidelity)) {
+        return problem(p, "photon.cavity.fidelity", "%s: cavity fidelity %g is outside [0, 1]", who,
+                       ph->cavity_fidelity);
+      }
+    } else {
+      if (!(ph->cavity_cooperativity >= 0)) {
+        return problem(p, "photon.cavity.cooperativity", "%s: cooperativity %g is negative", who,
+                       ph->cavity_cooperativity);
+      }
+      if (bad_fraction(ph->cavity_in_coupling)) {
+        return problem(p, "photon.cavity.in_coupling",
+                       "%s: cavity in-coupling %g is outside [0, 1]", who, ph->cavity_in_coupling);
+      }
+    }
+  }
   return 0;
 }
 
@@ -930,6 +955,19 @@ static void json_module(tsr_json *j, const tsr_module *m) {
     tsr_json_object_begin(j);
     tsr_json_kv_double(j, "efficiency", ph->transducer_efficiency);
     tsr_json_kv_double(j, "noise_photons", ph->transducer_noise_photons);
+    tsr_json_object_end(j);
+  }
+  if (ph->g2 > 0) tsr_json_kv_double(j, "g2", ph->g2);
+  if (ph->has_cavity) {
+    tsr_json_key(j, "cavity");
+    tsr_json_object_begin(j);
+    if (isnan(ph->cavity_cooperativity)) {
+      tsr_json_kv_double(j, "reflectivity", ph->cavity_reflectivity);
+      tsr_json_kv_double(j, "fidelity", ph->cavity_fidelity);
+    } else {
+      tsr_json_kv_double(j, "cooperativity", ph->cavity_cooperativity);
+      tsr_json_kv_double(j, "in_coupling", ph->cavity_in_coupling);
+    }
     tsr_json_object_end(j);
   }
   tsr_json_object_end(j);

@@ -411,10 +411,17 @@ static const char *const op_keys[] = {"fidelity", "error", "duration"};
 static const char *const coherence_keys[] = {"t1", "t2"};
 static const char *const connectivity_keys[] = {"kind", "rows", "cols", "move_time"};
 static const char *const communication_keys[] = {"qubits", "t1", "t2"};
-static const char *const photon_keys[] = {"wavelength",         "emission_probability",
-                                          "emission_time",      "collection_efficiency",
-                                          "numerical_aperture", "transducer"};
+static const char *const photon_keys[] = {"wavelength",
+                                          "emission_probability",
+                                          "emission_time",
+                                          "collection_efficiency",
+                                          "numerical_aperture",
+                                          "transducer",
+                                          "g2",
+                                          "cavity"};
 static const char *const transducer_keys[] = {"efficiency", "noise_photons"};
+static const char *const cavity_keys[] = {"cooperativity", "in_coupling", "reflectivity",
+                                          "fidelity"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct op_group {
@@ -568,6 +575,62 @@ static tsr_status read_connectivity(loader *L, const tsr_yaml_node *n, tsr_modul
   return TSR_OK;
 }
 
+/* photon.cavity: {cooperativity, in_coupling} (the link model derives the
+ * reflectivity and fidelity) or {reflectivity, fidelity}; null removes it. */
+static tsr_status read_cavity(loader *L, const tsr_yaml_node *c, tsr_photon_interface *ph) {
+  if (!c) return TSR_OK;
+  if (tsr_yaml_is_null(c)) {
+    ph->has_cavity = 0;
+    ph->cavity_cooperativity = ph->cavity_in_coupling = 0;
+    ph->cavity_reflectivity = ph->cavity_fidelity = 0;
+    return TSR_OK;
+  }
+  tsr_status st = expect_map(L, c, "photon.cavity");
+  if (st == TSR_OK) st = check_keys(L, c, cavity_keys, COUNT(cavity_keys), "photon.cavity");
+  if (st != TSR_OK) return st;
+  const tsr_yaml_node *coop = tsr_yaml_get(c, "cooperativity"),
+                      *in = tsr_yaml_get(c, "in_coupling"), *r = tsr_yaml_get(c, "reflectivity"),
+                      *f = tsr_yaml_get(c, "fidelity");
+  if (coop && (r || f)) {
+    return fail(L, tsr_yaml_get_key(c, r ? "reflectivity" : "fidelity"),
+                "photon.cavity: give cooperativity (and in_coupling) or reflectivity and "
+                "fidelity, not both");
+  }
+  if ((coop != NULL) != (in != NULL)) {
+    return fail(L, c, "photon.cavity: missing required field '%s'",
+                coop ? "in_coupling" : "cooperativity");
+  }
+  ph->has_cavity = 1;
+  if (coop) {
+    if ((st = get_number(L, coop, "photon.cavity.cooperativity", Q_COUNT,
+                         &ph->cavity_cooperativity)) != TSR_OK)
+      return st;
+    remember(L, "photon.cavity.cooperativity", coop);
+    if ((st = get_number(L, in, "photon.cavity.in_coupling", Q_FRACTION,
+                         &ph->cavity_in_coupling)) != TSR_OK)
+      return st;
+    remember(L, "photon.cavity.in_coupling", in);
+    ph->cavity_reflectivity = ph->cavity_fidelity = NAN;
+    return TSR_OK;
+  }
+  ph->cavity_cooperativity = NAN;
+  ph->cavity_in_coupling = NAN;
+  ph->cavity_reflectivity = ph->cavity_fidelity = 1.0;
+  if (r) {
+    if ((st = get_number(L, r, "photon.cavity.reflectivity", Q_FRACTION,
+                         &ph->cavity_reflectivity)) != TSR_OK)
+      return st;
+    remember(L, "photon.cavity.reflectivity", r);
+  }
+  if (f) {
+    if ((st = get_number(L, f, "photon.cavity.fidelity", Q_FRACTION, &ph->cavity_fidelity)) !=
+        TSR_OK)
+      return st;
+    remember(L, "photon.cavity.fidelity", f);
+  }
+  return TSR_OK;
+}
+
 static tsr_status read_photon(loader *L, const tsr_yaml_node *n, tsr_photon_interface *ph) {
   tsr_status st = expect_map(L, n, "photon");
   if (st == TSR_OK) st = check_keys(L, n, photon_keys, COUNT(photon_keys), "photon");
@@ -587,6 +650,7 @@ static tsr_status read_photon(loader *L, const tsr_yaml_node *n, tsr_photon_inte
        offsetof(tsr_photon_interface, collection_efficiency)},
       {"numerical_aperture", "photon.numerical_aperture", Q_FRACTION,
        offsetof(tsr_photon_interface, numerical_aperture)},
+      {"g2", "photon.g2", Q_FRACTION, offsetof(tsr_photon_interface, g2)},
   };
   for (size_t i = 0; i < COUNT(fields); i++) {
     const tsr_yaml_node *v = tsr_yaml_get(n, fields[i].key);
@@ -599,6 +663,7 @@ static tsr_status read_photon(loader *L, const tsr_yaml_node *n, tsr_photon_inte
   if (na && !tsr_yaml_get(n, "collection_efficiency")) {
     ph->collection_efficiency = tsr_collection_from_na(ph->numerical_aperture);
   }
+  if ((st = read_cavity(L, tsr_yaml_get(n, "cavity"), ph)) != TSR_OK) return st;
   const tsr_yaml_node *t = tsr_yaml_get(n, "transducer");
   if (t) {
     if (tsr_yaml_is_null(t)) {

@@ -38,6 +38,13 @@ double tsr_collection_from_na(double na) {
 #define NA_SOURCE                                                                                  \
   "NA 0.6 lens [U] -> collection 0.136 (dipole formula, physics/README §3 [derived])"
 
+/* Multi-photon emission: every preset has g2(0) = 0 (ideal single photons).
+ * Trapped ions are close to that: 138Ba+ under pulsed excitation gives
+ * g2(0) = 8.1e-5 (Crocker et al., arXiv:1812.01749 (2019)) [V]. */
+#define G2_ION_SOURCE                                                                              \
+  "g2(0) 0: ions are near 0, 8.1e-5 measured for 138Ba+ (Crocker et al., arXiv:1812.01749) [V]"
+#define G2_SOURCE "g2(0) 0, ideal single photons [U]"
+
 /* Per-attempt time for ion photon generation: Stephenson et al., PRL 124,
  * 110501 (2020) report an effective attempt rate of ~0.83 MHz (physics/README
  * §1 L1), i.e. ~1.2 us per attempt. */
@@ -92,7 +99,8 @@ static const tsr_preset presets[] = {
                     "[U]; "
                     "1.2 us per attempt from the 0.83 MHz effective attempt rate of Stephenson et "
                     "al., "
-                    "PRL 124, 110501 (2020) (physics/README §1 L1) [S]; " NA_SOURCE,
+                    "PRL 124, 110501 (2020) (physics/README §1 L1) [S]; " NA_SOURCE
+                    "; " G2_ION_SOURCE,
             },
     },
     {
@@ -142,7 +150,7 @@ static const tsr_preset presets[] = {
                     "369.5 nm (171Yb+ S1/2-P1/2; physics/README §3) [V]; emission probability 1 "
                     "[U]; "
                     "1.2 us per attempt from Stephenson et al., PRL 124, 110501 (2020) "
-                    "(physics/README §1 L1) [S]; " NA_SOURCE,
+                    "(physics/README §1 L1) [S]; " NA_SOURCE "; " G2_ION_SOURCE,
             },
     },
     {
@@ -191,7 +199,7 @@ static const tsr_preset presets[] = {
                     "493 nm (Ba+ P1/2-S1/2, converted to telecom in two stages by IonQ 2025; "
                     "physics/README §3) [S]; emission probability 1 [U]; 1.2 us per attempt from "
                     "Stephenson et al., PRL 124, 110501 (2020) (physics/README §1 L1) "
-                    "[S]; " NA_SOURCE,
+                    "[S]; " NA_SOURCE "; " G2_ION_SOURCE,
             },
     },
     {
@@ -239,7 +247,7 @@ static const tsr_preset presets[] = {
                 [TSR_PARAM_PHOTON] =
                     "493 nm (137Ba+ P1/2-S1/2; physics/README §3) [S]; emission probability 1 [U]; "
                     "1.2 us per attempt from Stephenson et al., PRL 124, 110501 (2020) "
-                    "(physics/README §1 L1) [S]; " NA_SOURCE,
+                    "(physics/README §1 L1) [S]; " NA_SOURCE "; " G2_ION_SOURCE,
             },
     },
     /* ----------------------------------------------------- neutral atoms */
@@ -286,7 +294,7 @@ static const tsr_preset presets[] = {
                     "780 nm (87Rb D2; van Leent et al., Nature 607, 69 (2022), physics/README §1 "
                     "L3) "
                     "[V]; emission probability 1, 1 us per attempt [U]; NA 0.5 lens [U] -> "
-                    "collection 0.094 (dipole formula, physics/README §3 [derived])",
+                    "collection 0.094 (dipole formula, physics/README §3 [derived]); " G2_SOURCE,
             },
     },
     /* --------------------------------------------------- superconducting */
@@ -340,7 +348,7 @@ static const tsr_preset presets[] = {
                     "transducer efficiency 1e-2 with ~1 added noise photon: arXiv:2407.08879, "
                     "2507.09873 (physics/README §3, pessimistic end) [V]; optical output 1550 nm, "
                     "1 us per attempt, emission probability 1, fibre coupling counted in the "
-                    "transducer efficiency [U]",
+                    "transducer efficiency [U]; " G2_SOURCE,
             },
     },
     {
@@ -390,7 +398,7 @@ static const tsr_preset presets[] = {
                     "transducer efficiency 1e-2 with ~1 added noise photon: arXiv:2407.08879, "
                     "2507.09873 (physics/README §3, pessimistic end) [V]; optical output 1550 nm, "
                     "1 us per attempt, emission probability 1, fibre coupling counted in the "
-                    "transducer efficiency [U]",
+                    "transducer efficiency [U]; " G2_SOURCE,
             },
     },
     /* ------------------------------------------------ diamond colour centres */
@@ -440,7 +448,7 @@ static const tsr_preset presets[] = {
                 [TSR_PARAM_PHOTON] =
                     "737 nm SiV zero-phonon line (physics/README §3) [V]; emission "
                     "(reflection) probability 1, 1 us per attempt, 0.3 cavity-to-fibre "
-                    "efficiency: placeholders [U]",
+                    "efficiency: placeholders [U]; " G2_SOURCE,
             },
     },
     {
@@ -489,7 +497,7 @@ static const tsr_preset presets[] = {
                     "zero-phonon line, 5 us per attempt, 0.1 collection (solid-immersion lens): "
                     "placeholders [U]; single-click links as Humphreys et al., Nature 558, 268 "
                     "(2018) "
-                    "(physics/README §1 L4)",
+                    "(physics/README §1 L4); " G2_SOURCE,
             },
     },
 };

@@ -25,6 +25,20 @@ tsr_status tsr_link_physics_from_arch(const tsr_arch *arch, size_t link_index, t
     if (!(n->eta_collect >= 0) && ph->numerical_aperture > 0)
       n->eta_collect = tsr_collection_from_na(ph->numerical_aperture);
     n->prep_time_s = ph->emission_time_s;
+    n->g2 = ph->g2;
+    if (ph->has_cavity) {
+      if (isnan(ph->cavity_cooperativity)) {
+        n->reflectivity = ph->cavity_reflectivity;
+        n->reflect_fidelity = ph->cavity_fidelity;
+      } else {
+        tsr_cavity_reflection cr;
+        tsr_status st = tsr_cavity_reflection_from_cooperativity(ph->cavity_cooperativity,
+                                                                 ph->cavity_in_coupling, &cr, err);
+        if (st) return st;
+        n->reflectivity = cr.reflectivity;
+        n->reflect_fidelity = cr.fidelity;
+      }
+    }
     n->n_conversion = 0;
     if (ph->has_transducer) {
       n->eta_conversion[0] = ph->transducer_efficiency;

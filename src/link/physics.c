@@ -13,6 +13,9 @@
  *   reduced by exp(-sigma^2/2) for an optical phase error of RMS sigma.
  *   Reflection (Duan & Kimble, PRL 92, 127902 (2004); Knaut et al., Nature
  *   629, 573 (2024)): p = eta_src chi_A chi_B eta_det.
+ *   Multi-photon emission (g2 > 0): an emission holds two photons with
+ *   probability g2/2; a spare photon dephases the heralded pair (two-photon,
+ *   single-click) or repeats the reflections' noise (reflection).
  *   False heralds: each detector clicks falsely with
  *   d = 1 - exp(-(R_dark tau_w + nu/N_det)) per attempt; a herald made with a
  *   false click carries no entanglement.
@@ -50,6 +53,7 @@ void tsr_link_physics_default(tsr_link_physics *lp) {
     n->bright_alpha = 0.05;
     n->reflectivity = 1.0;
     n->reflect_fidelity = 1.0;
+    n->g2 = 0.0;
   }
   lp->group_index = TSR_FIBRE_GROUP_INDEX; /* physics/README §1 */
   lp->hom_visibility = 1.0;
@@ -57,6 +61,7 @@ void tsr_link_physics_default(tsr_link_physics *lp) {
   lp->dark_count_rate_hz = 0.0;
   lp->detection_window_s = 0.0;
   lp->source_efficiency = 1.0;
+  lp->source_g2 = 0.0;
   lp->attempt_period_s = 0.0;
   lp->duty_cycle = 1.0;
   lp->multiplexing = 1;
@@ -73,6 +78,27 @@ double tsr_link_node_efficiency(const tsr_link_node *n) {
   return n->p_emit * n->eta_collect * n->eta_coupling * conversion_product(n, 0) *
          tsr_link_fibre_transmission(n->fibre_length_m, n->attenuation_db_per_km) * n->eta_optics *
          n->eta_det;
+}
+
+tsr_status tsr_cavity_reflection_from_cooperativity(double cooperativity, double in_coupling,
+                                                    tsr_cavity_reflection *out, tsr_error *err) {
+  if (!(cooperativity >= 0))
+    return tsr_error_set(err, TSR_ERR_VALUE, "cavity: cooperativity %g must be >= 0",
+                         cooperativity);
+  if (!(in_coupling >= 0 && in_coupling <= 1))
+    return tsr_error_set(err, TSR_ERR_VALUE, "cavity: in-coupling k_in/k = %g is outside [0, 1]",
+                         in_coupling);
+  tsr_cavity_reflection c;
+  /* Reiserer & Rempe, RMP 87, 1379 (2015): r = 1 - 2 k_in / (k + g^2/gamma)
+   * on resonance, i.e. 1 - (2 k_in/k) / (1 + 2C). */
+  c.r_off = 1 - 2 * in_coupling;
+  c.r_on = isinf(cooperativity) ? 1.0 : 1 - 2 * in_coupling / (1 + 2 * cooperativity);
+  double on = c.r_on * c.r_on, off = c.r_off * c.r_off;
+  c.contrast = off > 0 ? on / off : (on > 0 ? INFINITY : NAN);
+  c.reflectivity = 0.5 * (on + off);
+  c.fidelity = on + off > 0 ? 0.5 * (1 + fabs(on - off) / (on + off)) : 0.5;
+  *out = c;
+  return TSR_OK;
 }
 
 /* Noise photons from this end's converters that reach its detector per
@@ -119,6 +145,7 @@ static tsr_status check_physics(const tsr_link_physics *lp, tsr_error *err) {
     CHECK(n->fibre_length_m, 0, INFINITY, "fibre_length_m", i);
     CHECK(n->attenuation_db_per_km, 0, INFINITY, "attenuation_db_per_km", i);
     CHECK(n->prep_time_s, 0, INFINITY, "prep_time_s", i);
+    CHECK(n->g2, 0, 1, "g2", i);
     if (!(n->memory.t1_s > 0) || !(n->memory.t2_s > 0) ||
         n->memory.t2_s > 2.0 * n->memory.t1_s * (1 + 1e-12))
       return tsr_error_set(err, TSR_ERR_VALUE,
@@ -139,6 +166,7 @@ static tsr_status check_physics(const tsr_link_physics *lp, tsr_error *err) {
   CHECK(lp->dark_count_rate_hz, 0, INFINITY, "dark_count_rate_hz", -1);
   CHECK(lp->detection_window_s, 0, INFINITY, "detection_window_s", -1);
   CHECK(lp->source_efficiency, 0, 1, "source_efficiency", -1);
+  CHECK(lp->source_g2, 0, 1, "source_g2", -1);
   CHECK(lp->attempt_period_s, 0, INFINITY, "attempt_period_s", -1);
   if (!(lp->duty_cycle > 0 && lp->duty_cycle <= 1))
     return tsr_error_set(err, TSR_ERR_VALUE, "link: duty cycle %g is outside (0, 1]",
@@ -151,12 +179,45 @@ static tsr_status check_physics(const tsr_link_physics *lp, tsr_error *err) {
 
 /* ---------------------------------------------------------------- protocols */
 
-/* Heralds from the intended photons (weight *p_true, state *s_true) and from
- * false clicks (weight *p_false, state *s_false), per mode and attempt. */
+/* Heralds from the protocol's photons (weight *p_true, state *s_true; p_multi
+ * of it with a two-photon emission) and from false clicks (weight *p_false,
+ * state *s_false), per mode and attempt. */
 typedef struct herald {
-  double p_true, p_false;
+  double p_true, p_multi, p_false;
   tsr_bell s_true, s_false;
 } herald;
+
+/* Probability that an emission holds two photons: g2(0) = 2 P2 / <n>^2 with
+ * <n> ~ 1 per emission, to leading order in g2 (docs/link-physics.md §7). */
+static double two_photon_fraction(double g2) {
+  return 0.5 * g2;
+}
+
+/* Full dephasing of one half (Z with probability 1/2): the coherence between
+ * |00>, |11> (and |01>, |10>) is lost: Phi+ <-> Phi-, Psi+ <-> Psi- averaged. */
+static tsr_bell dephased(const tsr_bell *b) {
+  double phi = 0.5 * (b->p[TSR_BELL_PHI_PLUS] + b->p[TSR_BELL_PHI_MINUS]);
+  double psi = 0.5 * (b->p[TSR_BELL_PSI_PLUS] + b->p[TSR_BELL_PSI_MINUS]);
+  return tsr_bell_make(phi, psi, psi, phi);
+}
+
+/* s_true <- (p_good s_true + sum of p_k s_k) / total, for the multi-photon
+ * heralds' weights p[k] and states s[k]; p_true and p_multi updated. */
+static void add_multi(herald *h, const double *p, const tsr_bell *s, int n) {
+  double multi = 0;
+  for (int k = 0; k < n; k++) multi += p[k];
+  if (!(multi > 0)) return;
+  double total = h->p_true + multi;
+  tsr_bell mix;
+  for (int j = 0; j < 4; j++) {
+    double acc = h->p_true * h->s_true.p[j];
+    for (int k = 0; k < n; k++) acc += p[k] * s[k].p[j];
+    mix.p[j] = acc / total;
+  }
+  h->s_true = mix;
+  h->p_true = total;
+  h->p_multi = multi;
+}
 
 static void two_photon(const tsr_link_physics *lp, const double eta[2], double d, herald *h) {
   double ea = eta[0], eb = eta[1];
@@ -169,30 +230,55 @@ static void two_photon(const tsr_link_physics *lp, const double eta[2], double d
   double one = ea * (1 - eb) + eb * (1 - ea) + 0.5 * ea * eb;
   h->p_false = one * 2.0 * d + (1 - ea) * (1 - eb) * 4.0 * d * d;
   h->s_false = tsr_bell_make(0.25, 0.25, 0.25, 0.25);
+  h->p_multi = 0;
+  double qa = two_photon_fraction(lp->node[0].g2), qb = two_photon_fraction(lp->node[1].g2);
+  if (!(qa > 0 || qb > 0)) return;
+  /* Per end, photons reaching the detectors: one from a single emission (s),
+   * one of a pair (m1), both of a pair (m2), none (z). A spare photon (lost
+   * or detected) reveals its memory's state and dephases the pair; two
+   * photons of one end with none of the other leave the other memory
+   * unentangled (1/4). Three or more photons are taken to be rejected. The
+   * BSM accepts a two-photon pattern with probability 1/2 either way. */
+  double sa = (1 - qa) * ea, sb = (1 - qb) * eb;
+  double m1a = 2 * qa * ea * (1 - ea), m1b = 2 * qb * eb * (1 - eb);
+  double m2a = qa * ea * ea, m2b = qb * eb * eb;
+  double za = (1 - qa) * (1 - ea) + qa * (1 - ea) * (1 - ea);
+  double zb = (1 - qb) * (1 - eb) + qb * (1 - eb) * (1 - eb);
+  h->p_true = 0.5 * sa * sb;
+  double p[2] = {0.5 * (m1a * sb + sa * m1b + m1a * m1b), 0.5 * (m2a * zb + za * m2b)};
+  tsr_bell s[2] = {dephased(&h->s_true), tsr_bell_make(0.25, 0.25, 0.25, 0.25)};
+  add_multi(h, p, s, 2);
 }
 
 static void single_click(const tsr_link_physics *lp, const double eta[2], double d, herald *h) {
   double aa = lp->node[0].bright_alpha, ab = lp->node[1].bright_alpha;
   double ea = eta[0], eb = eta[1];
-  double x = aa * (1 - ab) * ea; /* only A bright, its photon detected */
-  double y = ab * (1 - aa) * eb; /* only B bright, its photon detected */
-  double both = aa * ab * (ea + eb - ea * eb);
+  /* A bright end emits two photons with probability q (g2/2): a spare photon
+   * (lost or detected) tells which end was bright, so those heralds lose the
+   * coherence (xm, ym). da, db: a bright end's photons are detected at all. */
+  double qa = two_photon_fraction(lp->node[0].g2), qb = two_photon_fraction(lp->node[1].g2);
+  double da = (1 - qa) * ea + qa * ea * (2 - ea), db = (1 - qb) * eb + qb * eb * (2 - eb);
+  double x = aa * (1 - ab) * ((1 - qa) * ea); /* only A bright, its one photon detected */
+  double y = ab * (1 - aa) * ((1 - qb) * eb); /* only B bright, its one photon detected */
+  double xm = aa * (1 - ab) * (qa * ea * (2 - ea)), ym = ab * (1 - aa) * (qb * eb * (2 - eb));
+  double both = aa * ab * (da + db - da * db);
   double vphi = exp(-0.5 * lp->phase_noise_rad * lp->phase_noise_rad);
   /* After the herald and the Pauli correction the target is Phi+: the
    * single-excitation part gives Phi+/Phi- (imbalance and phase noise), the
    * both-bright part |11> -> Psi+/Psi- equally. */
   double cross = sqrt(x * y) * vphi;
-  double pt = x + y + both;
+  double pt = x + y + xm + ym + both;
   h->p_true = pt;
+  h->p_multi = xm + ym;
   if (pt > 0)
-    h->s_true = tsr_bell_make((0.5 * (x + y) + cross) / pt, 0.5 * both / pt, 0.5 * both / pt,
-                              (0.5 * (x + y) - cross) / pt);
+    h->s_true = tsr_bell_make((0.5 * (x + y + xm + ym) + cross) / pt, 0.5 * both / pt,
+                              0.5 * both / pt, (0.5 * (x + y + xm + ym) - cross) / pt);
   else
     h->s_true = tsr_bell_perfect();
   /* No photon detected, yet a click: the memories hold an incoherent mixture
    * of |00>, |10>, |01>, |11> that the correction maps onto Psi+/-, Phi+/-. */
-  double w00 = (1 - aa) * (1 - ab), w11 = aa * ab * (1 - ea) * (1 - eb);
-  double w10 = aa * (1 - ea) * (1 - ab), w01 = (1 - aa) * ab * (1 - eb);
+  double w00 = (1 - aa) * (1 - ab), w11 = aa * ab * (1 - da) * (1 - db);
+  double w10 = aa * (1 - da) * (1 - ab), w01 = (1 - aa) * ab * (1 - db);
   double none = w00 + w11 + w10 + w01;
   h->p_false = none * 2.0 * d;
   if (none > 0)
@@ -212,10 +298,22 @@ static double reflection_chi(const tsr_link_node *n, double transmission) {
 static void reflection(const tsr_link_physics *lp, const double t[2], double d, herald *h) {
   double chi_a = reflection_chi(&lp->node[0], t[0]);
   double chi_b = reflection_chi(&lp->node[1], t[1]);
-  h->p_true = lp->source_efficiency * chi_a * chi_b * lp->node[1].eta_det;
+  double path = lp->source_efficiency * chi_a * chi_b * lp->node[1].eta_det;
+  double q = two_photon_fraction(lp->source_g2);
+  h->p_true = (1 - q) * path;
   double w = tsr_werner_param(lp->node[0].reflect_fidelity) *
              tsr_werner_param(lp->node[1].reflect_fidelity);
   h->s_true = tsr_bell_werner(tsr_werner_fidelity(w));
+  h->p_multi = 0;
+  if (q > 0) {
+    /* The source sends two photons with probability q; at least one is
+     * detected with 1 - (1 - t)^2. The spare photon, lost or detected, went
+     * through the same reflections: in the ideal parity measurement it does
+     * no harm, and otherwise it repeats the reflections' noise (w -> w^2). */
+    double p = q * path * (2 - path);
+    tsr_bell s = tsr_bell_werner(tsr_werner_fidelity(w * w));
+    add_multi(h, &p, &s, 1);
+  }
   h->p_false = (1 - h->p_true) * 2.0 * d;
   h->s_false = tsr_bell_make(0.25, 0.25, 0.25, 0.25);
 }
@@ -254,11 +352,13 @@ tsr_status tsr_link_evaluate(const tsr_link_physics *lp, tsr_link_performance *o
     break;
   default:
     h.p_true = 1.0;
+    h.p_multi = 0.0;
     h.p_false = 0.0;
     h.s_true = h.s_false = tsr_bell_perfect();
     break;
   }
   r.p_true = h.p_true;
+  r.p_multi = h.p_multi;
   r.p_false = h.p_false;
   r.p_mode = h.p_true + h.p_false;
   if (r.p_mode > 1) r.p_mode = 1;
@@ -348,6 +448,7 @@ void tsr_link_performance_write_json(const tsr_link_performance *p, tsr_json *j)
   json_pair(j, "delay_s", p->delay_s);
   tsr_json_kv_double(j, "p_false_click", p->p_false_click);
   tsr_json_kv_double(j, "p_true", p->p_true);
+  tsr_json_kv_double(j, "p_multi", p->p_multi);
   tsr_json_kv_double(j, "p_false", p->p_false);
   tsr_json_kv_double(j, "p_mode", p->p_mode);
   tsr_json_kv_double(j, "p_attempt", p->p_attempt);

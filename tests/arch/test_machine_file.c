@@ -621,6 +621,45 @@ static void refuses_duplicate_module_names(void **state) {
          "must start with a letter");
 }
 
+/* photon.g2 and photon.cavity (docs/machine-file.md, photon interface). */
+static void photon_g2_and_cavity(void **state) {
+  (void)state;
+  tsr_arch *a = load_ok("modules:\n"
+                        "  - name: a\n    preset: diamond-siv\n"
+                        "    photon: {g2: 2 %, cavity: {cooperativity: 10, in_coupling: 0.4}}\n"
+                        "  - name: b\n    preset: diamond-siv\n"
+                        "    photon: {cavity: {reflectivity: 0.3, fidelity: 0.95}}\n"
+                        "  - {name: c, preset: diamond-siv}\n");
+  const tsr_photon_interface *pa = &module(a, "a")->params.photon;
+  const tsr_photon_interface *pb = &module(a, "b")->params.photon;
+  assert_close(pa->g2, 0.02, 1e-15);
+  assert_true(pa->has_cavity);
+  assert_close(pa->cavity_cooperativity, 10, 0);
+  assert_close(pa->cavity_in_coupling, 0.4, 0);
+  assert_true(pb->has_cavity && isnan(pb->cavity_cooperativity));
+  assert_close(pb->cavity_reflectivity, 0.3, 0);
+  assert_close(pb->cavity_fidelity, 0.95, 0);
+  assert_true(module(a, "b")->params.photon.g2 == 0); /* presets: ideal single photons */
+  assert_false(module(a, "c")->params.photon.has_cavity);
+  tsr_arch_free(a);
+  refuse("modules:\n  - name: a\n    preset: ion-forte\n    photon: {g2: 1.5}\n", 4, 18,
+         "photon.g2 = 1.5 is outside [0, 1]");
+  refuse("modules:\n  - name: a\n    preset: diamond-siv\n"
+         "    photon: {cavity: {cooperativity: 3, in_coupling: 0.5, fidelity: 0.9}}\n",
+         4, 59, "give cooperativity (and in_coupling) or reflectivity and fidelity, not both");
+  refuse(
+      "modules:\n  - name: a\n    preset: diamond-siv\n    photon: {cavity: {cooperativity: 3}}\n",
+      4, 22, "missing required field 'in_coupling'");
+  refuse("modules:\n  - name: a\n    preset: diamond-siv\n"
+         "    photon: {cavity: {cooperativity: -1, in_coupling: 0.5}}\n",
+         4, 38, "cavity.cooperativity");
+  refuse("modules:\n  - name: a\n    preset: diamond-siv\n"
+         "    photon: {cavity: {reflectivity: 2}}\n",
+         4, 37, "photon.cavity.reflectivity = 2 is outside [0, 1]");
+  refuse("modules:\n  - name: a\n    preset: diamond-siv\n    photon: {cavity: {contrast: 9}}\n", 4,
+         23, "unknown key 'contrast'");
+}
+
 static void refuses_impossible_physics(void **state) {
   (void)state;
   /* photons must meet at one wavelength for two-photon interference */
@@ -727,6 +766,7 @@ int main(void) {
       cmocka_unit_test(refuses_links_to_undefined_modules),
       cmocka_unit_test(refuses_too_many_communication_qubits),
       cmocka_unit_test(refuses_duplicate_module_names),
+      cmocka_unit_test(photon_g2_and_cavity),
       cmocka_unit_test(refuses_impossible_physics),
       cmocka_unit_test(missing_files_are_io_errors),
       cmocka_unit_test(mangled_files_never_crash),

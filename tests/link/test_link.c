@@ -825,6 +825,257 @@ static void latency_distribution(void **state) {
   assert_close(sum / n / perf.mean_latency_s, 1.0, 0.01);
 }
 
+/* ----------------------------------------------------- multi-photon terms */
+
+static tsr_link_performance eval_ok(const tsr_link_physics *lp) {
+  tsr_error err;
+  tsr_link_performance perf;
+  assert_ok(tsr_link_evaluate(lp, &perf, &err), &err);
+  assert_bell_valid(&perf.state);
+  return perf;
+}
+
+/* g2 = 0 gives exactly the formulas of before (written out here, false
+ * heralds included). */
+static void multi_photon_zero_reproduces_previous(void **state) {
+  (void)state;
+  tsr_link_physics lp;
+  tsr_link_physics_default(&lp);
+  lp.hom_visibility = 0.9;
+  lp.node[0].eta_collect = 0.3;
+  lp.node[1].eta_collect = 0.2;
+  lp.dark_count_rate_hz = 1e4;
+  lp.detection_window_s = 1e-6;
+  tsr_link_performance perf = eval_ok(&lp);
+  double ea = 0.3, eb = 0.2, d = -expm1(-1e-2);
+  double pt = 0.5 * ea * eb;
+  double pf =
+      (ea * (1 - eb) + eb * (1 - ea) + 0.5 * ea * eb) * 2 * d + (1 - ea) * (1 - eb) * 4 * d * d;
+  assert_true(perf.p_true == pt && perf.p_multi == 0);
+  assert_close(perf.p_false, pf, 1e-16);
+  assert_close(perf.fidelity, (pt * 0.95 + pf * 0.25) / (pt + pf), 1e-15);
+  /* single-click with phase noise and false clicks */
+  lp.protocol = TSR_PROTOCOL_SINGLE_CLICK;
+  lp.phase_noise_rad = 0.2;
+  lp.node[0].bright_alpha = 0.1;
+  lp.node[1].bright_alpha = 0.05;
+  perf = eval_ok(&lp);
+  double aa = 0.1, ab = 0.05;
+  double x = aa * (1 - ab) * ea, y = ab * (1 - aa) * eb, both = aa * ab * (ea + eb - ea * eb);
+  double w00 = (1 - aa) * (1 - ab), w11 = aa * ab * (1 - ea) * (1 - eb);
+  double w10 = aa * (1 - ea) * (1 - ab), w01 = (1 - aa) * ab * (1 - eb);
+  double none = w00 + w11 + w10 + w01;
+  pt = x + y + both;
+  pf = none * 2 * d;
+  double cross = sqrt(x * y) * exp(-0.02);
+  assert_true(perf.p_true == pt && perf.p_multi == 0);
+  assert_close(perf.fidelity, (0.5 * (x + y) + cross + pf * 0.5 * (w10 + w01) / none) / (pt + pf),
+               1e-15);
+  /* reflection */
+  tsr_link_physics_default(&lp);
+  lp.protocol = TSR_PROTOCOL_REFLECTION;
+  lp.source_efficiency = 0.7;
+  lp.node[0].reflectivity = 0.4;
+  lp.node[1].reflect_fidelity = 0.9;
+  perf = eval_ok(&lp);
+  assert_true(perf.p_true == 0.7 * 0.4 * 1.0 * 1.0 && perf.p_multi == 0);
+  assert_close(perf.fidelity, 0.9, 1e-15);
+}
+
+/* The multi-photon formulas of docs/link-physics.md §7 at one point each. */
+static void multi_photon_closed_forms(void **state) {
+  (void)state;
+  /* two-photon, eta 0.1 per end, V 0.9, g2 0.1 (two photons per emission
+   * with q = 0.05): s = 0.095, m1 = 2 q eta (1 - eta) = 0.009,
+   * m2 = q eta^2 = 5e-4, z = 0.95 * 0.9 + 0.05 * 0.81 = 0.8955 */
+  tsr_link_physics lp;
+  tsr_link_physics_default(&lp);
+  lp.hom_visibility = 0.9;
+  for (int i = 0; i < 2; i++) {
+    lp.node[i].eta_det = 0.1;
+    lp.node[i].g2 = 0.1;
+  }
+  tsr_link_performance perf = eval_ok(&lp);
+  double good = 0.5 * 0.095 * 0.095;                       /* Phi+ (1+V)/2, Phi- (1-V)/2 */
+  double deph = 0.5 * (2 * 0.009 * 0.095 + 0.009 * 0.009); /* 1/2 Phi+, 1/2 Phi- */
+  double none = 0.5 * 2 * 5e-4 * 0.8955;                   /* 1/4 */
+  assert_close(perf.p_true, good + deph + none, 1e-16);
+  assert_close(perf.p_multi, deph + none, 1e-16);
+  assert_close(perf.fidelity, (0.95 * good + 0.5 * deph + 0.25 * none) / (good + deph + none),
+               1e-14);
+  assert_close(perf.state.p[TSR_BELL_PHI_MINUS],
+               (0.05 * good + 0.5 * deph + 0.25 * none) / (good + deph + none), 1e-14);
+  /* at g2 = 0.1 the success probability is 0.00585575 against 0.005 */
+  assert_close(perf.p_true, 0.00585575, 1e-15);
+
+  /* single-click, alpha 0.05, eta 0.01, g2 0.2 (q = 0.1), no phase noise:
+   * x = alpha (1 - alpha)(1 - q) eta, xm = alpha (1 - alpha) q eta (2 - eta),
+   * a bright end detected at all with da = (1 - q) eta + q eta (2 - eta) */
+  tsr_link_physics_default(&lp);
+  lp.protocol = TSR_PROTOCOL_SINGLE_CLICK;
+  for (int i = 0; i < 2; i++) {
+    lp.node[i].bright_alpha = 0.05;
+    lp.node[i].eta_collect = 0.01;
+    lp.node[i].g2 = 0.2;
+  }
+  perf = eval_ok(&lp);
+  double x = 0.05 * 0.95 * 0.9 * 0.01, xm = 0.05 * 0.95 * 0.1 * 0.01 * 1.99;
+  double da = 0.009 + 0.1 * 0.01 * 1.99, both = 0.05 * 0.05 * (2 * da - da * da);
+  double pt = 2 * x + 2 * xm + both;
+  assert_close(perf.p_true, pt, 1e-17);
+  assert_close(perf.p_multi, 2 * xm, 1e-17);
+  assert_close(perf.fidelity, (x + xm + x) / pt, 1e-13);
+  assert_close(perf.state.p[TSR_BELL_PHI_MINUS], xm / pt, 1e-13);
+
+  /* reflection, source g2 0.5 (q = 0.25), path t = 0.6 * 0.5 = 0.3, each
+   * reflection F 0.9 (w = 13/15): p = (1 - q) t + q t (2 - t), the two-photon
+   * heralds' Werner parameter (w_A w_B)^2 */
+  tsr_link_physics_default(&lp);
+  lp.protocol = TSR_PROTOCOL_REFLECTION;
+  lp.source_efficiency = 0.6;
+  lp.source_g2 = 0.5;
+  lp.node[0].reflectivity = 0.5;
+  lp.node[0].reflect_fidelity = lp.node[1].reflect_fidelity = 0.9;
+  perf = eval_ok(&lp);
+  double t = 0.3, p1 = 0.75 * t, p2 = 0.25 * t * (2 - t), w = (13.0 / 15) * (13.0 / 15);
+  assert_close(perf.p_true, p1 + p2, 1e-16);
+  assert_close(perf.p_multi, p2, 1e-16);
+  assert_close(perf.fidelity, (p1 * (1 + 3 * w) / 4 + p2 * (1 + 3 * w * w) / 4) / (p1 + p2), 1e-14);
+}
+
+/* Fidelity falls monotonically as g2 grows, for every protocol (reflection:
+ * unless the reflections are perfect, where a spare photon does no harm). */
+static void multi_photon_lowers_fidelity(void **state) {
+  (void)state;
+  static const double g2s[] = {0, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.3, 0.6, 1};
+  const int n = (int)(sizeof g2s / sizeof g2s[0]);
+  for (int protocol = 0; protocol < 3; protocol++) {
+    double prev_f = 2, prev_multi = -1;
+    for (int k = 0; k < n; k++) {
+      tsr_link_physics lp;
+      tsr_link_physics_default(&lp);
+      lp.protocol = (tsr_link_protocol)protocol;
+      lp.hom_visibility = 0.95;
+      lp.dark_count_rate_hz = 100;
+      lp.detection_window_s = 1e-7;
+      lp.source_g2 = g2s[k];
+      for (int i = 0; i < 2; i++) {
+        lp.node[i].eta_collect = i ? 0.3 : 0.05;
+        lp.node[i].bright_alpha = 0.1;
+        lp.node[i].reflectivity = 0.4;
+        lp.node[i].reflect_fidelity = 0.97;
+        lp.node[i].g2 = g2s[k];
+      }
+      tsr_link_performance perf = eval_ok(&lp);
+      assert_true(perf.fidelity < prev_f);
+      assert_true(perf.p_multi > prev_multi);
+      prev_f = perf.fidelity;
+      prev_multi = perf.p_multi;
+    }
+  }
+  /* perfect reflections: a spare photon costs nothing, and adds heralds */
+  tsr_link_physics lp;
+  tsr_link_physics_default(&lp);
+  lp.protocol = TSR_PROTOCOL_REFLECTION;
+  lp.source_efficiency = 0.5;
+  tsr_link_performance a = eval_ok(&lp);
+  lp.source_g2 = 1;
+  tsr_link_performance b = eval_ok(&lp);
+  assert_close(b.fidelity, 1, 1e-15);
+  assert_true(b.p_true > a.p_true);
+  /* out of range */
+  tsr_error err;
+  lp.node[1].g2 = 1.5;
+  assert_int_equal(tsr_link_evaluate(&lp, &a, &err), TSR_ERR_VALUE);
+  assert_non_null(strstr(err.message, "g2"));
+  lp.node[1].g2 = 0;
+  lp.source_g2 = -0.1;
+  assert_int_equal(tsr_link_evaluate(&lp, &a, &err), TSR_ERR_VALUE);
+  assert_non_null(strstr(err.message, "source_g2"));
+}
+
+/* ------------------------------------------------ reflection from a cavity */
+
+static tsr_cavity_reflection cavity_ok(double c, double in) {
+  tsr_error err;
+  tsr_cavity_reflection r;
+  assert_ok(tsr_cavity_reflection_from_cooperativity(c, in, &r, &err), &err);
+  return r;
+}
+
+static void reflection_from_cooperativity(void **state) {
+  (void)state;
+  /* C = 0: the spin does not change the reflection, no entanglement */
+  tsr_cavity_reflection r = cavity_ok(0, 0.3);
+  assert_close(r.r_on, 0.4, 1e-15);
+  assert_close(r.r_off, 0.4, 1e-15);
+  assert_close(r.contrast, 1, 1e-15);
+  assert_close(r.fidelity, 0.5, 1e-15);
+  assert_close(r.reflectivity, 0.16, 1e-15);
+  tsr_link_physics lp;
+  tsr_link_physics_default(&lp);
+  lp.protocol = TSR_PROTOCOL_REFLECTION;
+  for (int i = 0; i < 2; i++) {
+    lp.node[i].reflectivity = r.reflectivity;
+    lp.node[i].reflect_fidelity = r.fidelity;
+  }
+  tsr_link_performance perf = eval_ok(&lp);
+  assert_true(perf.fidelity <= 0.5); /* a Bell-diagonal state with F <= 1/2 is separable */
+  assert_close(perf.p_true, 0.16 * 0.16, 1e-16);
+  /* C -> infinity at critical coupling: perfect contrast, R -> 1/2 */
+  r = cavity_ok(INFINITY, 0.5);
+  assert_true(r.r_on == 1 && r.r_off == 0 && isinf(r.contrast));
+  assert_close(r.fidelity, 1, 0);
+  assert_close(r.reflectivity, 0.5, 0);
+  r = cavity_ok(1e9, 0.5);
+  assert_close(r.r_on, 1, 1e-9);
+  assert_close(r.fidelity, 1, 0);
+  /* closed form at C = 10, k_in/k = 0.4: r_off = 0.2, r_on = 1 - 0.8/21 */
+  r = cavity_ok(10, 0.4);
+  double on = 1 - 0.8 / 21;
+  assert_close(r.r_on, on, 1e-15);
+  assert_close(r.r_off, 0.2, 1e-15);
+  assert_close(r.contrast, on * on / 0.04, 1e-12);
+  assert_close(r.fidelity, on * on / (on * on + 0.04), 1e-15);
+  assert_close(r.reflectivity, (on * on + 0.04) / 2, 1e-15);
+  /* undercoupled: fidelity and contrast grow with C */
+  double prev_f = 0, prev_c = 0;
+  for (double c = 0.01; c < 1e4; c *= 3) {
+    r = cavity_ok(c, 0.3);
+    assert_true(r.fidelity > prev_f && r.contrast > prev_c);
+    prev_f = r.fidelity;
+    prev_c = r.contrast;
+  }
+  /* bad input */
+  tsr_error err;
+  assert_int_equal(tsr_cavity_reflection_from_cooperativity(-1, 0.5, &r, &err), TSR_ERR_VALUE);
+  assert_int_equal(tsr_cavity_reflection_from_cooperativity(1, 1.5, &r, &err), TSR_ERR_VALUE);
+  assert_int_equal(tsr_cavity_reflection_from_cooperativity(NAN, 0.5, &r, &err), TSR_ERR_VALUE);
+
+  /* from a machine file: one end derived from its cooperativity, the other
+   * given directly, g2 passed on */
+  static const char yaml[] =
+      "modules:\n"
+      "  - name: a\n    preset: diamond-siv\n"
+      "    photon: {g2: 0.01, cavity: {cooperativity: 10, in_coupling: 0.4}}\n"
+      "  - name: b\n    preset: diamond-siv\n"
+      "    photon: {cavity: {reflectivity: 0.3, fidelity: 0.95}}\n"
+      "links:\n  - {between: [a, b], length: 2 km, protocol: reflection}\n";
+  tsr_arch *arch = NULL;
+  assert_ok(tsr_arch_load_string(yaml, strlen(yaml), "cavity.yaml", &arch, &err), &err);
+  assert_ok(tsr_link_physics_from_arch(arch, 0, &lp, &err), &err);
+  r = cavity_ok(10, 0.4);
+  assert_close(lp.node[0].reflectivity, r.reflectivity, 0);
+  assert_close(lp.node[0].reflect_fidelity, r.fidelity, 0);
+  assert_close(lp.node[0].g2, 0.01, 0);
+  assert_close(lp.node[1].reflectivity, 0.3, 0);
+  assert_close(lp.node[1].reflect_fidelity, 0.95, 0);
+  assert_close(lp.node[1].g2, 0, 0);
+  perf = eval_ok(&lp);
+  assert_true(perf.p_true > 0 && perf.fidelity < 0.95);
+  tsr_arch_free(arch);
+}
+
 /* ------------------------------------------------------------------ machines */
 
 static void physics_from_machine_model(void **state) {
@@ -952,6 +1203,10 @@ int main(void) {
       cmocka_unit_test(bell_coefficients_stay_probabilities),
       cmocka_unit_test(single_click_and_reflection),
       cmocka_unit_test(two_photon_noise_terms),
+      cmocka_unit_test(multi_photon_zero_reproduces_previous),
+      cmocka_unit_test(multi_photon_closed_forms),
+      cmocka_unit_test(multi_photon_lowers_fidelity),
+      cmocka_unit_test(reflection_from_cooperativity),
       cmocka_unit_test(latency_distribution),
       cmocka_unit_test(physics_from_machine_model),
       cmocka_unit_test(experiment_l1_stephenson_2020),
