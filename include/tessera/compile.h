@@ -17,8 +17,16 @@
  * gate acts first). Angles are radians. Every function returns a status and
  * fills err; nothing here prints, exits or reads the environment.
  *
- * Knows of core and circuit (the machine model of arch is not used yet: the
- * partitioner takes its own small module-graph description, below). */
+ *   program     tsr_compile_program: the whole pipeline from a circuit and a
+ *               machine (arch.h) to a timed distributed program (program.h):
+ *               decompose, simplify, partition, distribute (cat-entangler /
+ *               disentangler and teleportation with explicit EPR pairs,
+ *               messages and feed-forward), route inside modules, native
+ *               synthesis per module, list scheduling
+ *
+ * Knows of core, circuit, arch, link and the program type. The partitioner
+ * takes its own small module-graph description (below);
+ * tsr_module_graph_from_arch derives one from a machine. */
 #ifndef TESSERA_COMPILE_H
 #define TESSERA_COMPILE_H
 
@@ -26,8 +34,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tessera/arch.h"
 #include "tessera/circuit.h"
 #include "tessera/core.h"
+#include "tessera/program.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -299,8 +309,9 @@ typedef struct tsr_partition {
  *    another module for a run of its packets where that saves pairs.
  * Deterministic for a seed. opts may be NULL (defaults). The module graph
  * must be connected and have room for every qubit. Communication-qubit
- * limits (link_qubits) are not enforced yet. Release with
- * tsr_partition_release. */
+ * limits (link_qubits) and a teleported qubit's room in its destination are
+ * not modelled here (tsr_compile_program's distribution pass enforces them).
+ * Release with tsr_partition_release. */
 tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *g,
                              const tsr_partition_options *opts, tsr_partition *out, tsr_error *err);
 
@@ -318,6 +329,127 @@ void tsr_partition_release(tsr_partition *p);
 tsr_status tsr_partition_circuit(const tsr_circuit *c, const tsr_module_graph *g,
                                  const tsr_partition_options *opts, tsr_partition *out,
                                  tsr_error *err);
+
+/* ============================================================ the pipeline */
+
+/* What the module-graph costs (and so the partitioner and the choice between
+ * cat-entanglement and teleportation) minimise. */
+typedef enum tsr_compile_cost {
+  TSR_COST_EBITS = 0, /* end-to-end EPR pairs: 1 per direct link; a path through
+                         memory/repeater nodes costs its hops + one per swap */
+  TSR_COST_LATENCY,   /* expected time to deliver an end-to-end pair (link-layer
+                         rate of every hop, swaps, classical signalling) */
+  TSR_COST_FIDELITY   /* -log of the end-to-end pair fidelity (link-layer heralded
+                         fidelity of every hop, swap gate quality) */
+} tsr_compile_cost;
+
+/* "ebits", "latency", "fidelity"; "?" if out of range. */
+const char *tsr_compile_cost_name(tsr_compile_cost c);
+/* Parses a name as tsr_compile_cost_name spells it (TSR_ERR_VALUE otherwise). */
+tsr_status tsr_compile_cost_parse(const char *name, tsr_compile_cost *out, tsr_error *err);
+
+typedef struct tsr_compile_options {
+  tsr_compile_cost cost;      /* default TSR_COST_EBITS */
+  uint64_t seed;              /* partitioner seed (same seed, same program); default 1 */
+  int allow_teleport;         /* nonzero (default): a qubit may teleport to another module
+                                 for a run of its packets where the cost model prefers it */
+  int route;                  /* nonzero (default): SABRE-style swap insertion on limited
+                                 connectivity, atom moves on reconfigurable arrays; 0: every
+                                 module is treated as all-to-all */
+  int native;                 /* nonzero (default): gates synthesised into each module's
+                                 native gate set; 0: the decomposed gates ({1q, cx/cz, ...}) */
+  uint32_t restarts;          /* partitioner restarts, 0 = automatic */
+  uint32_t max_communication; /* 0 (default): each module's own communication qubits;
+                                 k > 0: use at most k per module (studies, tests) */
+  double lookahead_weight;    /* SABRE extended-set weight (default 0.5) */
+} tsr_compile_options;
+
+void tsr_compile_options_default(tsr_compile_options *opt);
+
+/* Compiles circuit c for machine arch into a timed distributed program
+ * (docs/compiler.md has the details and the file formats).
+ *
+ *  1. decompose + simplify: gates on 3+ qubits and swap-like gates into CZ
+ *     and 1q gates (gates commuting with a Pauli on an operand are kept),
+ *     then tsr_simplify;
+ *  2. partition on the module graph of the compute modules
+ *     (tsr_module_graph_from_arch). Candidates: the partitioner on the whole
+ *     machine and on the fewest largest modules that hold the circuit (or,
+ *     when one module does, each module that does), each with teleports
+ *     (opt->allow_teleport) and cat-only; blocks are moved to the modules
+ *     whose gates suit them best when that changes no link cost. Passes 3-6
+ *     run for every candidate and the cost model picks the program: fewest
+ *     EPR pairs (then highest estimated success), shortest makespan, or
+ *     highest estimated success;
+ *  3. distribute: every gate runs in one module; an operand living elsewhere
+ *     is shared there by a cat-entangler (one EPR pair; the copy serves every
+ *     gate that commutes with the same Pauli, across single-qubit gates that
+ *     map that Pauli to +-itself, which are mirrored on the copies) and
+ *     released by a cat-disentangler; qubits teleport (one EPR pair per hop)
+ *     where the partition moves them and the destination has room. Every
+ *     protocol measurement goes to a scratch classical bit (register
+ *     "tsr_scratch", after the source's registers), a message carries it to
+ *     the module that applies the conditioned X/Z correction. A module never
+ *     uses more communication qubits than it has (or opt->max_communication):
+ *     when none is free, the share needed again furthest in the future is
+ *     released first (re-created when needed);
+ *  4. routing: SABRE-style swaps (role routing, metrics.swaps) on lattices
+ *     (tsr_connectivity_edges; communication qubits stay in place); on
+ *     reconfigurable arrays an atom move before a two-qubit gate whose atoms
+ *     are not together (written as `id` on the moving atom, role routing,
+ *     duration move_time_s; metrics.moves);
+ *  5. native synthesis per module from arch native_gates (ions: gpi, gpi2 +
+ *     ms or zz; atoms: rz + r (a local r stands for gr) + cz;
+ *     superconducting: rz, sx, x + cz; colour centres: rz + r + cx; a module
+ *     without native gates keeps the decomposed gates);
+ *  6. list scheduling in program order: an operation starts when its qubits
+ *     are free, the bits it reads have arrived at its module, its module
+ *     allows (trapped ions: one two-qubit gate at a time) and, for EPR, its
+ *     program link is free (one pair at a time per link). Durations: the
+ *     module's gate_1q / gate_2q / readout / reset durations (virtual Z
+ *     rotations take 0); EPR = the link's expected latency; message = fibre
+ *     delay along the path. Metrics: ebits (EPR operations), remote_gates
+ *     (two-qubit gates that used a copy), teleports (hops), swaps, moves,
+ *     makespan_s, estimated_success = product of operation fidelities (EPR:
+ *     link fidelity) x exp(-idle/T2) per used qubit. Then tsr_program_finish.
+ *
+ * Program modules are the compute modules of arch (same names and order);
+ * program links join pairs of compute modules that arch connects directly or
+ * through memory nodes only ("A-B"), with the expected latency and fidelity
+ * of an end-to-end pair over the cheapest such path (tsr_module_graph_from_arch).
+ * EPR operations prepare |Phi+> on two communication qubits (qubits[0] on
+ * the link's module_a). source_op is -1 (operations are not traced back
+ * through decomposition). opt may be NULL (defaults). The result is new
+ * (free with tsr_program_free). Errors: TSR_ERR_VALUE when the circuit does
+ * not fit the compute modules' capacity or the machine cannot join the
+ * modules it needs (or has too few communication qubits); TSR_ERR_UNSUPPORTED
+ * for opaque gates. */
+tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
+                               const tsr_compile_options *opt, tsr_program **out, tsr_error *err);
+
+/* The module graph tsr_compile_program partitions on: one module per compute
+ * module of arch (in arch order; *compute_index, when non-NULL, gets a
+ * malloc'd array mapping graph module -> arch module index), capacity =
+ * qubits - communication qubits, link_qubits = communication qubits used
+ * (opt->max_communication caps them), and a link between two compute modules
+ * that arch joins directly or through memory/repeater nodes only (the
+ * cheapest path under the cost model, by Dijkstra over the arch links and
+ * nodes), weighted by the cost of an end-to-end pair over it, normalised so
+ * that the cheapest link costs 1:
+ *   ebits     2 hops - 1 (a direct link 1; through one hub 3: two pairs and
+ *             a swap);
+ *   latency   expected time of the pair: the expected maximum of the hops'
+ *             mean link-layer latencies (tsr_link_evaluate; exponential
+ *             approximation, hops generate in parallel), plus every swap's
+ *             2q gate and readout time, plus the fibre delay of the path
+ *             (corrections travel to the ends);
+ *   fidelity  -log of the end-to-end Werner parameter: the hops' heralded
+ *             fidelities and the swap nodes' 2q gate fidelities as Werner
+ *             parameters multiplied (memory decay while waiting not counted).
+ * opt may be NULL (ebits). */
+tsr_status tsr_module_graph_from_arch(const tsr_arch *arch, const tsr_compile_options *opt,
+                                      tsr_module_graph **out, uint32_t **compute_index,
+                                      tsr_error *err);
 
 /* =============================================================== generators */
 

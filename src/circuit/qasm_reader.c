@@ -2422,6 +2422,15 @@ static tsr_status skip_statement(reader *r) {
 
 static tsr_status parse_statement(reader *r, int in_block) {
   qasm_token t = r->tok;
+  /* An OpenQASM 3 annotation (`@name` and the rest of its line, before a
+   * statement, as tessera's compiled programs write them): ignored. */
+  if (t.kind == QT_AT && r->lx.pos < r->lx.end &&
+      ((*r->lx.pos >= 'a' && *r->lx.pos <= 'z') || (*r->lx.pos >= 'A' && *r->lx.pos <= 'Z') ||
+       *r->lx.pos == '_')) {
+    const char *nl = memchr(r->lx.pos, '\n', (size_t)(r->lx.end - r->lx.pos));
+    r->lx.pos = nl ? nl : r->lx.end;
+    return advance(r);
+  }
   if (t.kind == QT_HASH_PRAGMA) {
     if (t.len >= 7 && memcmp(t.start, "#pragma", 7) == 0) return advance(r);
     if (r->first_stmt && r->main_file && r->version == 0) {

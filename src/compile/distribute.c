@@ -1,0 +1,893 @@
+/* Distribute: turns a partitioned circuit into operations on the modules'
+ * qubits with explicit network protocols.
+ *
+ * Every two-qubit gate runs in one module. An operand that lives elsewhere is
+ * *shared* into that module by a cat-entangler: an EPR pair between a
+ * communication qubit of the module holding the qubit (or a copy of it) and
+ * one of the target module, a CX from the holder, a measurement, a message
+ * and a conditioned X make the target communication qubit a copy of the
+ * qubit in the basis of a Pauli P (Z, X or Y) that the gates commute with.
+ * The share lives as long as the gates on that qubit keep commuting with P:
+ * single-qubit gates that map P to +P run on the qubit only, those that map
+ * P to -P run on the qubit and flip every copy. A cat-disentangler (measure
+ * the copy in the conjugate basis, send the bit, apply P to the parent
+ * holder) ends it. Shares form a tree (a share can relay to a module the
+ * holder has no link to). Qubits teleport (EPR pair, Bell measurement, two
+ * bits, X/Z corrections) where the partition moves them; a qubit that arrives
+ * in a module with a free data slot moves there (two CX, the slot reset
+ * first when it was used before).
+ *
+ * Communication qubits are a hard limit: when a module has none free, the
+ * least recently used share there is ended first (and re-created later if
+ * needed again). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline_internal.h"
+
+enum { AX_NONE = 0, AX_Z = 1, AX_X = 2, AX_Y = 4 };
+enum { CS_NONE = 0, CS_FREE, CS_SHARE, CS_TEMP, CS_HOLD };
+
+typedef struct share {
+  uint32_t q;      /* logical qubit */
+  uint32_t module; /* where the copy lives */
+  uint32_t comm;   /* program qubit of the copy */
+  int axis;        /* AX_* */
+  int32_t parent;  /* share it was made from, -1: the qubit itself */
+  uint64_t last_use;
+  int active;
+  int pinned;
+} share;
+
+typedef struct dist {
+  const tsr__machine *m;
+  const tsr_circuit *c;
+  const tsr_packet_graph *h;
+  const tsr_partition *part;
+  const tsr_compile_options *opt;
+  tsr__popvec *out;
+  tsr_error *err;
+  uint32_t n;    /* modules */
+  uint32_t nlog; /* logical qubits */
+  uint32_t *loc_mod, *loc_q;
+  int32_t *owner;      /* [nqubits] logical qubit held, -1 */
+  uint8_t *dirty;      /* [nqubits] measured since it was last |0> */
+  uint8_t *cstate;     /* [nqubits] CS_* */
+  int32_t *comm_share; /* [nqubits] share living in a communication qubit, -1 */
+  share *shares;
+  size_t nshares, cap_shares;
+  int32_t *share_at; /* [nlog * n] */
+  int *axis;         /* [nlog] axis of the active shares */
+  uint64_t clock;
+  uint64_t *known; /* [nbits] modules where the bit's current value is known */
+  size_t nbits, cap_bits;
+  uint32_t src_bits;
+  int64_t *gate_of_op;
+  size_t cur_op; /* the source operation being distributed */
+  uint64_t ebits, remote, teleports;
+} dist;
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t all_modules(uint32_t n) {
+  return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
+}
+
+static tsr_status emit(dist *d, const tsr__pop *op) {
+  return tsr__popvec_push(d->out, op, d->err);
+}
+
+static tsr_status emit_1q(dist *d, tsr_program_role role, tsr_gate kind, uint32_t q,
+                          const double *params, uint32_t np, int64_t cond_bit) {
+  tsr__pop op = tsr__pop_blank(role, kind, (int32_t)tsr__machine_module_of(d->m, q));
+  op.nq = 1;
+  op.q[0] = q;
+  op.np = np;
+  for (uint32_t i = 0; i < np && i < 4; i++) op.p[i] = params[i];
+  op.cond_bit = cond_bit;
+  return emit(d, &op);
+}
+
+static tsr_status emit_2q(dist *d, tsr_program_role role, tsr_gate kind, uint32_t a, uint32_t b) {
+  tsr__pop op = tsr__pop_blank(role, kind, (int32_t)tsr__machine_module_of(d->m, a));
+  op.nq = 2;
+  op.q[0] = a;
+  op.q[1] = b;
+  return emit(d, &op);
+}
+
+static tsr_status new_bits(dist *d, uint32_t count, uint32_t *first) {
+  if (d->nbits + count > d->cap_bits) {
+    size_t cap = d->cap_bits ? 2 * d->cap_bits : 256;
+    while (cap < d->nbits + count) cap *= 2;
+    uint64_t *g = tsr_realloc(d->known, cap, sizeof *g, d->err);
+    if (!g) return TSR_ERR_NOMEM;
+    d->known = g;
+    d->cap_bits = cap;
+  }
+  if (d->nbits + count > (1u << 30))
+    return tsr_error_set(d->err, TSR_ERR_LIMIT, "too many scratch bits");
+  *first = (uint32_t)d->nbits;
+  for (uint32_t i = 0; i < count; i++) d->known[d->nbits + i] = 0;
+  d->nbits += count;
+  return TSR_OK;
+}
+
+static tsr_status emit_measure(dist *d, tsr_program_role role, uint32_t q, uint32_t bit) {
+  uint32_t mod = tsr__machine_module_of(d->m, q);
+  tsr__pop op = tsr__pop_blank(role, TSR_OP_MEASURE, (int32_t)mod);
+  op.nq = 1;
+  op.q[0] = q;
+  op.clbit = bit;
+  d->known[bit] = (uint64_t)1 << mod;
+  d->dirty[q] = 1;
+  return emit(d, &op);
+}
+
+static tsr_status emit_message(dist *d, uint32_t from, uint32_t to, uint32_t first,
+                               uint32_t count) {
+  if (from == to) return TSR_OK;
+  tsr__pop op = tsr__pop_blank(TSR_PROG_MESSAGE, TSR_GATE_NONE, (int32_t)from);
+  op.module_to = (int32_t)to;
+  op.msg_first = first;
+  op.msg_n = count;
+  for (uint32_t i = 0; i < count; i++) d->known[first + i] |= (uint64_t)1 << to;
+  return emit(d, &op);
+}
+
+/* Makes the bits of a condition known at module mod (messages from where
+ * they were measured). */
+static tsr_status ship_bits(dist *d, uint32_t first, uint32_t count, uint32_t mod) {
+  uint64_t bit = (uint64_t)1 << mod;
+  uint32_t i = 0;
+  while (i < count) {
+    uint32_t b = first + i;
+    if (d->known[b] & bit) {
+      i++;
+      continue;
+    }
+    uint32_t src = 0;
+    while (!(d->known[b] & ((uint64_t)1 << src))) src++;
+    uint32_t j = i + 1;
+    while (j < count && !(d->known[first + j] & bit) &&
+           (d->known[first + j] & ((uint64_t)1 << src)))
+      j++;
+    tsr_status st = emit_message(d, src, mod, b, j - i);
+    if (st != TSR_OK) return st;
+    i = j;
+  }
+  return TSR_OK;
+}
+
+static tsr_status ship_condition(dist *d, int64_t cond, uint32_t mod) {
+  if (cond < 0) return TSR_OK;
+  const tsr_condition *cd = &d->c->conds[cond];
+  if (cd->creg >= 0) {
+    const tsr_register *r = &d->c->cregs[cd->creg];
+    return ship_bits(d, r->first, r->size, mod);
+  }
+  return ship_bits(d, cd->bit, 1, mod);
+}
+
+/* ------------------------------------------------------------ Paulis */
+
+static void pauli_matrix(int ax, cplx p[4]) {
+  if (ax == AX_Z) {
+    p[0] = 1, p[1] = 0, p[2] = 0, p[3] = -1;
+  } else if (ax == AX_X) {
+    p[0] = 0, p[1] = 1, p[2] = 1, p[3] = 0;
+  } else {
+    p[0] = 0, p[1] = -I, p[2] = I, p[3] = 0;
+  }
+}
+
+/* +1 when u P u^dag = P, -1 when = -P, 0 otherwise. */
+static int axis_action(const cplx u[4], int ax) {
+  cplx p[4], ud[4], t[4], r[4];
+  pauli_matrix(ax, p);
+  cm_adj(2, u, ud);
+  cm_mul(2, p, ud, t);
+  cm_mul(2, u, t, r);
+  int plus = 1, minus = 1;
+  for (int i = 0; i < 4; i++) {
+    if (cabs(r[i] - p[i]) > 1e-9) plus = 0;
+    if (cabs(r[i] + p[i]) > 1e-9) minus = 0;
+  }
+  return plus ? 1 : (minus ? -1 : 0);
+}
+
+/* Axes with which a two-qubit matrix commutes on operand k. */
+static int operand_axes(const cplx g[16], unsigned k) {
+  int mask = 0;
+  const int axes[3] = {AX_Z, AX_X, AX_Y};
+  cplx id[4] = {1, 0, 0, 1};
+  for (int w = 0; w < 3; w++) {
+    cplx p[4], pm[16], a[16], b[16];
+    pauli_matrix(axes[w], p);
+    if (k == 0)
+      cm_kron2(id, p, pm);
+    else
+      cm_kron2(p, id, pm);
+    cm_mul(4, g, pm, a);
+    cm_mul(4, pm, g, b);
+    int ok = 1;
+    for (int i = 0; i < 16 && ok; i++) ok = cabs(a[i] - b[i]) < 1e-9;
+    if (ok) mask |= axes[w];
+  }
+  return mask;
+}
+
+/* V with V P V^dag = Z, as gates in time order (into the P frame), and its
+ * inverse (out of it). */
+static tsr_status frame_in(dist *d, tsr_program_role role, int ax, uint32_t q) {
+  tsr_status st = TSR_OK;
+  if (ax == AX_X) st = emit_1q(d, role, TSR_GATE_H, q, NULL, 0, -1);
+  if (ax == AX_Y) {
+    st = emit_1q(d, role, TSR_GATE_SDG, q, NULL, 0, -1);
+    if (st == TSR_OK) st = emit_1q(d, role, TSR_GATE_H, q, NULL, 0, -1);
+  }
+  return st;
+}
+
+static tsr_status frame_out(dist *d, tsr_program_role role, int ax, uint32_t q) {
+  tsr_status st = TSR_OK;
+  if (ax == AX_X) st = emit_1q(d, role, TSR_GATE_H, q, NULL, 0, -1);
+  if (ax == AX_Y) {
+    st = emit_1q(d, role, TSR_GATE_H, q, NULL, 0, -1);
+    if (st == TSR_OK) st = emit_1q(d, role, TSR_GATE_S, q, NULL, 0, -1);
+  }
+  return st;
+}
+
+/* ------------------------------------------------------------ shares */
+
+static int32_t *share_slot(dist *d, uint32_t q, uint32_t mod) {
+  return &d->share_at[(size_t)q * d->n + mod];
+}
+
+/* Program qubit holding q (or its copy) in module mod; UINT32_MAX if none. */
+static uint32_t holder(dist *d, uint32_t q, uint32_t mod) {
+  if (d->loc_mod[q] == mod) return d->loc_q[q];
+  int32_t s = *share_slot(d, q, mod);
+  return s >= 0 ? d->shares[s].comm : UINT32_MAX;
+}
+
+static void pin_chain(dist *d, int32_t s, int delta) {
+  while (s >= 0) {
+    d->shares[s].pinned += delta;
+    s = d->shares[s].parent;
+  }
+}
+
+static tsr_status end_share(dist *d, int32_t s);
+
+/* Ends every share made from s (children first), then s. */
+static tsr_status end_subtree(dist *d, int32_t s) {
+  for (;;) {
+    int32_t child = -1;
+    for (uint32_t mod = 0; mod < d->n && child < 0; mod++) {
+      int32_t c = *share_slot(d, d->shares[s].q, mod);
+      if (c >= 0 && d->shares[c].parent == s) child = c;
+    }
+    if (child < 0) break;
+    tsr_status st = end_subtree(d, child);
+    if (st != TSR_OK) return st;
+  }
+  return end_share(d, s);
+}
+
+static int axis_action(const cplx u[4], int ax);
+static int operand_axes(const cplx g[16], unsigned k);
+
+/* When the share will next be needed: the index of the next operation that
+ * uses q's copy in the share's module (by the partition's gate placement),
+ * or SIZE_MAX when an operation that breaks the share (a gate that does not
+ * keep its axis, a measurement) comes first or there is none. */
+static size_t share_next_use(const dist *d, const share *sh) {
+  const tsr_circuit *c = d->c;
+  for (size_t j = d->cur_op + 1; j < c->nops; j++) {
+    const tsr_op *op = &c->ops[j];
+    int k = -1;
+    for (uint32_t t = 0; t < op->nqubits; t++)
+      if (op->qubits[t] == sh->q) k = (int)t;
+    if (k < 0 || op->kind == TSR_OP_BARRIER) continue;
+    if (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET || op->cond >= 0) return SIZE_MAX;
+    cplx m[16];
+    if (op->nqubits > 2 || tsr__op_matrix(op->kind, op->params, op->nqubits, m, NULL) != TSR_OK)
+      return SIZE_MAX;
+    if (op->nqubits == 1) {
+      if (axis_action(m, sh->axis) == 0) return SIZE_MAX;
+      continue;
+    }
+    if (!(operand_axes(m, (unsigned)k) & sh->axis)) return SIZE_MAX;
+    int64_t g = d->gate_of_op[j];
+    uint32_t where =
+        g >= 0 && d->part && d->part->gate_module ? d->part->gate_module[g] : UINT32_MAX;
+    if (where == sh->module) return j;
+  }
+  return SIZE_MAX;
+}
+
+/* A free communication qubit of module mod. When there is none, a share
+ * there is ended: the one needed again furthest in the future (Belady's
+ * rule; shares that will not be used again first), the least recently used
+ * among equals; pinned shares stay. */
+static tsr_status alloc_comm(dist *d, uint32_t mod, uint32_t *out) {
+  const tsr__mod *md = &d->m->mods[mod];
+  uint32_t lo = md->first + md->capacity, hi = lo + md->comm_use;
+  for (;;) {
+    for (uint32_t q = lo; q < hi; q++) {
+      if (d->cstate[q] == CS_FREE) {
+        *out = q;
+        return TSR_OK;
+      }
+    }
+    int32_t victim = -1;
+    size_t victim_next = 0;
+    for (uint32_t q = lo; q < hi; q++) {
+      if (d->cstate[q] != CS_SHARE) continue;
+      int32_t s = d->comm_share[q];
+      if (s < 0 || !d->shares[s].active || d->shares[s].pinned) continue;
+      size_t next = share_next_use(d, &d->shares[s]);
+      if (victim < 0 || next > victim_next ||
+          (next == victim_next && d->shares[s].last_use < d->shares[victim].last_use)) {
+        victim = s;
+        victim_next = next;
+      }
+    }
+    if (victim < 0) {
+      return tsr_error_set(d->err, TSR_ERR_VALUE,
+                           "module '%s' has %u communication qubit(s) in use, too few for the "
+                           "remote operations this circuit needs at once",
+                           md->name, md->comm_use);
+    }
+    tsr_status st = end_subtree(d, victim);
+    if (st != TSR_OK) return st;
+  }
+}
+
+static tsr_status emit_epr(dist *d, uint32_t ma, uint32_t qa, uint32_t mb, uint32_t qb) {
+  int32_t l = d->m->link[(size_t)ma * d->n + mb];
+  if (l < 0)
+    return tsr_error_set(d->err, TSR_ERR_INTERNAL, "no link between modules %u and %u", ma, mb);
+  const tsr__plink *pl = &d->m->links[l];
+  tsr__pop op = tsr__pop_blank(TSR_PROG_EPR, TSR_GATE_NONE, (int32_t)pl->a);
+  op.module_to = (int32_t)pl->b;
+  op.link = l;
+  op.nq = 2;
+  op.q[0] = pl->a == ma ? qa : qb;
+  op.q[1] = pl->a == ma ? qb : qa;
+  d->ebits++;
+  return emit(d, &op);
+}
+
+/* Shares q from module from (which holds it or a copy) into the adjacent
+ * module to, in the frame of axis ax. The new share is pinned. */
+static tsr_status entangle(dist *d, uint32_t q, uint32_t from, uint32_t to, int ax, int32_t *made) {
+  uint32_t src = holder(d, q, from);
+  int32_t parent = d->loc_mod[q] == from ? -1 : *share_slot(d, q, from);
+  uint32_t cs, ct;
+  tsr_status st = alloc_comm(d, from, &cs);
+  if (st != TSR_OK) return st;
+  d->cstate[cs] = CS_TEMP;
+  st = alloc_comm(d, to, &ct);
+  if (st != TSR_OK) return st;
+  d->cstate[ct] = CS_SHARE;
+  const tsr_program_role R = TSR_PROG_CAT_ENTANGLE;
+  uint32_t bit = 0;
+  if ((st = emit_epr(d, from, cs, to, ct)) || (st = frame_in(d, R, ax, src)) ||
+      (st = emit_2q(d, R, TSR_GATE_CX, src, cs)) || (st = new_bits(d, 1, &bit)) ||
+      (st = emit_measure(d, R, cs, bit)) || (st = emit_message(d, from, to, bit, 1)) ||
+      (st = emit_1q(d, R, TSR_GATE_X, ct, NULL, 0, bit)) || (st = frame_out(d, R, ax, src)) ||
+      (st = frame_out(d, R, ax, ct)))
+    return st;
+  d->cstate[cs] = CS_FREE;
+  if (d->nshares == d->cap_shares) {
+    size_t cap = d->cap_shares ? 2 * d->cap_shares : 64;
+    share *g = tsr_realloc(d->shares, cap, sizeof *g, d->err);
+    if (!g) return TSR_ERR_NOMEM;
+    d->shares = g;
+    d->cap_shares = cap;
+  }
+  int32_t s = (int32_t)d->nshares++;
+  d->shares[s] = (share){.q = q,
+                         .module = to,
+                         .comm = ct,
+                         .axis = ax,
+                         .parent = parent,
+                         .last_use = ++d->clock,
+                         .active = 1,
+                         .pinned = 0};
+  *share_slot(d, q, to) = s;
+  d->comm_share[ct] = s;
+  d->axis[q] = ax;
+  pin_chain(d, s, 1);
+  *made = s;
+  return TSR_OK;
+}
+
+static tsr_status end_share(dist *d, int32_t s) {
+  share *sh = &d->shares[s];
+  uint32_t q = sh->q, c = sh->comm, mod = sh->module;
+  uint32_t pmod = sh->parent >= 0 ? d->shares[sh->parent].module : d->loc_mod[q];
+  uint32_t ph = sh->parent >= 0 ? d->shares[sh->parent].comm : d->loc_q[q];
+  const tsr_program_role R = TSR_PROG_CAT_DISENTANGLE;
+  tsr_status st = TSR_OK;
+  /* Into the Z frame, then the X basis: Z: h; X: (h h) nothing; Y: sdg (h h). */
+  if (sh->axis == AX_Z) st = emit_1q(d, R, TSR_GATE_H, c, NULL, 0, -1);
+  if (sh->axis == AX_Y) st = emit_1q(d, R, TSR_GATE_SDG, c, NULL, 0, -1);
+  uint32_t bit = 0;
+  tsr_gate fix = sh->axis == AX_Z ? TSR_GATE_Z : (sh->axis == AX_X ? TSR_GATE_X : TSR_GATE_Y);
+  if (st || (st = new_bits(d, 1, &bit)) || (st = emit_measure(d, R, c, bit)) ||
+      (st = emit_message(d, mod, pmod, bit, 1)) || (st = emit_1q(d, R, fix, ph, NULL, 0, bit)))
+    return st;
+  sh = &d->shares[s];
+  sh->active = 0;
+  *share_slot(d, q, mod) = -1;
+  d->cstate[c] = CS_FREE;
+  d->comm_share[c] = -1;
+  int any = 0;
+  for (uint32_t m2 = 0; m2 < d->n; m2++) any |= *share_slot(d, q, m2) >= 0;
+  if (!any) d->axis[q] = AX_NONE;
+  return TSR_OK;
+}
+
+static tsr_status end_all(dist *d, uint32_t q) {
+  for (;;) {
+    int32_t root = -1;
+    for (uint32_t mod = 0; mod < d->n && root < 0; mod++) {
+      int32_t s = *share_slot(d, q, mod);
+      if (s >= 0 && d->shares[s].parent < 0) root = s;
+    }
+    if (root < 0) break;
+    tsr_status st = end_subtree(d, root);
+    if (st != TSR_OK) return st;
+  }
+  d->axis[q] = AX_NONE;
+  return TSR_OK;
+}
+
+/* ------------------------------------------------------------ teleport */
+
+static uint32_t free_comm_count(const dist *d, uint32_t mod) {
+  const tsr__mod *md = &d->m->mods[mod];
+  uint32_t lo = md->first + md->capacity, k = 0;
+  for (uint32_t q = lo; q < lo + md->comm_use; q++) k += d->cstate[q] != CS_HOLD;
+  return k;
+}
+
+static int64_t free_slot(const dist *d, uint32_t mod) {
+  const tsr__mod *md = &d->m->mods[mod];
+  for (uint32_t q = md->first; q < md->first + md->capacity; q++)
+    if (d->owner[q] < 0) return q;
+  return -1;
+}
+
+static int is_comm(const dist *d, uint32_t q) {
+  return d->cstate[q] != CS_NONE;
+}
+
+static int teleport_feasible(const dist *d, uint32_t q, uint32_t dest) {
+  uint32_t n = d->n, cur = d->loc_mod[q];
+  if (d->m->next[(size_t)cur * n + dest] < 0) return 0;
+  /* The source needs one communication qubit for its half of the pair (a
+   * qubit held in one is not counted as free). */
+  if (free_comm_count(d, cur) < 1) return 0;
+  while (cur != dest) {
+    uint32_t nx = (uint32_t)d->m->next[(size_t)cur * n + dest];
+    if (nx != dest && free_comm_count(d, nx) < 2) return 0;
+    /* Held in a communication qubit (no free data slot): only where two
+     * more stay free for the module's own remote gates and relays. */
+    if (nx == dest && free_comm_count(d, nx) < (free_slot(d, nx) >= 0 ? 1u : 3u)) return 0;
+    cur = nx;
+  }
+  return 1;
+}
+
+static tsr_status teleport_hop(dist *d, uint32_t q, uint32_t to) {
+  uint32_t from = d->loc_mod[q], x = d->loc_q[q];
+  uint32_t ca, cb;
+  tsr_status st = alloc_comm(d, from, &ca);
+  if (st != TSR_OK) return st;
+  d->cstate[ca] = CS_TEMP;
+  if ((st = alloc_comm(d, to, &cb)) != TSR_OK) return st;
+  d->cstate[cb] = CS_HOLD;
+  const tsr_program_role R = TSR_PROG_TELEPORT;
+  uint32_t bit = 0;
+  if ((st = emit_epr(d, from, ca, to, cb)) || (st = emit_2q(d, R, TSR_GATE_CX, x, ca)) ||
+      (st = emit_1q(d, R, TSR_GATE_H, x, NULL, 0, -1)) || (st = new_bits(d, 2, &bit)) ||
+      (st = emit_measure(d, R, x, bit)) || (st = emit_measure(d, R, ca, bit + 1)) ||
+      (st = emit_message(d, from, to, bit, 2)) ||
+      (st = emit_1q(d, R, TSR_GATE_X, cb, NULL, 0, (int64_t)bit + 1)) ||
+      (st = emit_1q(d, R, TSR_GATE_Z, cb, NULL, 0, bit)))
+    return st;
+  d->cstate[ca] = CS_FREE;
+  d->owner[x] = -1;
+  if (is_comm(d, x)) d->cstate[x] = CS_FREE;
+  d->owner[cb] = (int32_t)q;
+  d->loc_mod[q] = to;
+  d->loc_q[q] = cb;
+  d->teleports++;
+  return TSR_OK;
+}
+
+/* Moves q (held in a communication qubit) into a free data slot of its
+ * module, if there is one. */
+static tsr_status settle(dist *d, uint32_t q) {
+  uint32_t x = d->loc_q[q];
+  if (!is_comm(d, x)) return TSR_OK;
+  int64_t slot = free_slot(d, d->loc_mod[q]);
+  if (slot < 0) return TSR_OK;
+  uint32_t s = (uint32_t)slot;
+  const tsr_program_role R = TSR_PROG_TELEPORT;
+  tsr_status st = TSR_OK;
+  if (d->dirty[s]) {
+    tsr__pop op = tsr__pop_blank(R, TSR_OP_RESET, (int32_t)d->loc_mod[q]);
+    op.nq = 1;
+    op.q[0] = s;
+    st = emit(d, &op);
+    d->dirty[s] = 0;
+  }
+  if (st || (st = emit_2q(d, R, TSR_GATE_CX, x, s)) || (st = emit_2q(d, R, TSR_GATE_CX, s, x)))
+    return st;
+  d->owner[x] = -1;
+  d->cstate[x] = CS_FREE;
+  d->owner[s] = (int32_t)q;
+  d->loc_q[q] = s;
+  return TSR_OK;
+}
+
+static tsr_status teleport(dist *d, uint32_t q, uint32_t dest) {
+  tsr_status st = end_all(d, q);
+  while (st == TSR_OK && d->loc_mod[q] != dest) {
+    uint32_t nx = (uint32_t)d->m->next[(size_t)d->loc_mod[q] * d->n + dest];
+    st = teleport_hop(d, q, nx);
+  }
+  if (st == TSR_OK) st = settle(d, q);
+  return st;
+}
+
+/* Teleports every qubit held in a communication qubit to the nearest module
+ * with a free data slot (where that is possible). */
+static tsr_status evacuate(dist *d) {
+  for (uint32_t q = 0; q < d->nlog; q++) {
+    if (!is_comm(d, d->loc_q[q])) continue;
+    uint32_t cur = d->loc_mod[q];
+    int64_t best = -1;
+    for (uint32_t x = 0; x < d->n; x++) {
+      if (x == cur || free_slot(d, x) < 0 || !teleport_feasible(d, q, x)) continue;
+      if (best < 0 || d->m->dist[(size_t)cur * d->n + x] < d->m->dist[(size_t)cur * d->n + best])
+        best = x;
+    }
+    if (best >= 0) {
+      tsr_status st = teleport(d, q, (uint32_t)best);
+      if (st != TSR_OK) return st;
+    }
+  }
+  return TSR_OK;
+}
+
+/* ------------------------------------------------------------ gates */
+
+static tsr_status op_matrix(const tsr_op *op, cplx *out, tsr_error *err) {
+  return tsr__op_matrix(op->kind, op->params, op->nqubits, out, err);
+}
+
+/* Nearest module holding q or a copy, measured from mod. */
+static uint32_t nearest_holder(const dist *d, uint32_t q, uint32_t mod) {
+  uint32_t best = d->loc_mod[q];
+  double bd = d->m->dist[(size_t)best * d->n + mod];
+  for (uint32_t x = 0; x < d->n; x++) {
+    if (d->share_at[(size_t)q * d->n + x] < 0) continue;
+    double dd = d->m->dist[(size_t)x * d->n + mod];
+    if (dd < bd) {
+      bd = dd;
+      best = x;
+    }
+  }
+  return best;
+}
+
+/* Whether a gate with operand axes `axes` can run in module mod. */
+static int gate_feasible(const dist *d, const uint32_t q[2], const int axes[2], uint32_t mod) {
+  uint32_t n = d->n, shared = 0;
+  for (int k = 0; k < 2; k++) {
+    if (d->loc_mod[q[k]] == mod) continue;
+    if (!axes[k]) return 0;
+    if (d->share_at[(size_t)q[k] * n + mod] >= 0 && (d->axis[q[k]] & axes[k]))
+      continue; /* reusable copy already there */
+    shared++;
+    uint32_t from = (d->axis[q[k]] & axes[k]) ? nearest_holder(d, q[k], mod) : d->loc_mod[q[k]];
+    if (d->m->next[(size_t)from * n + mod] < 0) return 0;
+    uint32_t cur = from;
+    int first = 1;
+    while (cur != mod) {
+      uint32_t need = 1;
+      if (!first || is_comm(d, holder((dist *)d, q[k], cur))) need = 2;
+      if (free_comm_count(d, cur) < need) return 0;
+      cur = (uint32_t)d->m->next[(size_t)cur * n + mod];
+      first = 0;
+    }
+  }
+  return free_comm_count(d, mod) >= shared;
+}
+
+static int pick_axis(int allowed, int current) {
+  if (current && (allowed & current)) return current;
+  if (allowed & AX_Z) return AX_Z;
+  if (allowed & AX_X) return AX_X;
+  return AX_Y;
+}
+
+static tsr_status do_gate_2q(dist *d, size_t i) {
+  const tsr_op *op = &d->c->ops[i];
+  uint32_t q[2] = {op->qubits[0], op->qubits[1]};
+  cplx g[16];
+  tsr_status st = op_matrix(op, g, d->err);
+  if (st != TSR_OK) return st;
+  int axes[2] = {operand_axes(g, 0), operand_axes(g, 1)};
+  int64_t gv = d->gate_of_op[i];
+  /* Teleports the partition asked for. */
+  if (d->opt->allow_teleport && gv >= 0 && d->part->packet_module) {
+    for (int k = 0; k < 2; k++) {
+      uint32_t p = d->h->gate_packet[gv][k];
+      uint32_t want = d->part->packet_module[p];
+      if (want < d->n && want != d->loc_mod[q[k]] && teleport_feasible(d, q[k], want)) {
+        if ((st = teleport(d, q[k], want)) != TSR_OK) return st;
+      }
+    }
+  }
+  /* Where the gate runs. */
+  uint32_t cand[3 + TSR_MODULE_GRAPH_MAX], nc = 0;
+  if (gv >= 0 && d->part->gate_module && d->part->gate_module[gv] < d->n)
+    cand[nc++] = d->part->gate_module[gv];
+  cand[nc++] = d->loc_mod[q[0]];
+  cand[nc++] = d->loc_mod[q[1]];
+  for (uint32_t x = 0; x < d->n; x++) cand[nc++] = x;
+  int64_t mod = -1;
+  for (uint32_t k = 0; k < nc && mod < 0; k++)
+    if (gate_feasible(d, q, axes, cand[k])) mod = cand[k];
+  if (mod < 0) {
+    /* Qubits parked in communication qubits block them: send them to the
+     * nearest module with a free data slot, then try again. */
+    if ((st = evacuate(d)) != TSR_OK) return st;
+    for (uint32_t k = 0; k < nc && mod < 0; k++)
+      if (gate_feasible(d, q, axes, cand[k])) mod = cand[k];
+  }
+  if (mod < 0) {
+    return tsr_error_set(d->err, TSR_ERR_VALUE,
+                         "operation %zu ('%s' on qubits %u, %u): no module can run it with the "
+                         "communication qubits the machine has",
+                         i, tsr_gate_get(op->kind)->name, q[0], q[1]);
+  }
+  uint32_t M = (uint32_t)mod;
+  /* Shares whose axis the gate does not keep end first. */
+  for (int k = 0; k < 2; k++) {
+    if (d->axis[q[k]] && !(d->axis[q[k]] & axes[k])) {
+      if ((st = end_all(d, q[k])) != TSR_OK) return st;
+    }
+  }
+  uint32_t use[2];
+  int32_t pinned[2] = {-1, -1};
+  int remote = 0;
+  for (int k = 0; k < 2; k++) {
+    if (d->loc_mod[q[k]] == M) {
+      use[k] = d->loc_q[q[k]];
+      continue;
+    }
+    remote = 1;
+    int32_t s = *share_slot(d, q[k], M);
+    if (s < 0) {
+      int ax = pick_axis(axes[k], d->axis[q[k]]);
+      if (d->axis[q[k]] && d->axis[q[k]] != ax) {
+        if ((st = end_all(d, q[k])) != TSR_OK) return st;
+      }
+      uint32_t from = nearest_holder(d, q[k], M);
+      int32_t hs = d->loc_mod[q[k]] == from ? -1 : *share_slot(d, q[k], from);
+      pin_chain(d, hs, 1);
+      while (from != M) {
+        uint32_t nx = (uint32_t)d->m->next[(size_t)from * d->n + M];
+        int32_t made = -1;
+        st = entangle(d, q[k], from, nx, ax, &made);
+        pin_chain(d, made, -1);
+        if (st != TSR_OK) break;
+        pin_chain(d, made, 1);
+        pin_chain(d, hs, -1);
+        hs = made;
+        from = nx;
+      }
+      if (st != TSR_OK) {
+        pin_chain(d, hs, -1);
+        return st;
+      }
+      s = hs;
+    } else {
+      pin_chain(d, s, 1);
+    }
+    pinned[k] = s;
+    d->shares[s].last_use = ++d->clock;
+    use[k] = d->shares[s].comm;
+  }
+  if ((st = ship_condition(d, op->cond, M)) != TSR_OK) return st;
+  tsr__pop out = tsr__pop_blank(TSR_PROG_LOCAL, op->kind, (int32_t)M);
+  out.nq = 2;
+  out.q[0] = use[0];
+  out.q[1] = use[1];
+  out.np = op->nparams;
+  for (uint32_t k = 0; k < op->nparams && k < 4; k++) out.p[k] = op->params[k];
+  out.cond_src = op->cond;
+  st = emit(d, &out);
+  for (int k = 0; k < 2; k++) pin_chain(d, pinned[k], -1);
+  if (remote) d->remote++;
+  return st;
+}
+
+static tsr_status do_gate_1q(dist *d, size_t i) {
+  const tsr_op *op = &d->c->ops[i];
+  uint32_t q = op->qubits[0];
+  tsr_status st;
+  int action = 0;
+  if (d->axis[q] && op->cond < 0) {
+    cplx u[4];
+    if ((st = op_matrix(op, u, d->err)) != TSR_OK) return st;
+    action = axis_action(u, d->axis[q]);
+  }
+  if (d->axis[q] && action == 0) {
+    if ((st = end_all(d, q)) != TSR_OK) return st;
+  }
+  if ((st = ship_condition(d, op->cond, d->loc_mod[q])) != TSR_OK) return st;
+  tsr__pop out = tsr__pop_blank(TSR_PROG_LOCAL, op->kind, (int32_t)d->loc_mod[q]);
+  out.nq = 1;
+  out.q[0] = d->loc_q[q];
+  out.np = op->nparams;
+  for (uint32_t k = 0; k < op->nparams && k < 4; k++) out.p[k] = op->params[k];
+  out.cond_src = op->cond;
+  if ((st = emit(d, &out)) != TSR_OK) return st;
+  if (action == -1) {
+    /* Flip every copy: X for a Z share, Z for X and Y shares. */
+    tsr_gate flip = d->axis[q] == AX_Z ? TSR_GATE_X : TSR_GATE_Z;
+    for (uint32_t mod = 0; mod < d->n; mod++) {
+      int32_t s = *share_slot(d, q, mod);
+      if (s < 0) continue;
+      if ((st = emit_1q(d, TSR_PROG_LOCAL, flip, d->shares[s].comm, NULL, 0, -1)) != TSR_OK)
+        return st;
+    }
+  }
+  return TSR_OK;
+}
+
+static tsr_status do_op(dist *d, size_t i) {
+  const tsr_op *op = &d->c->ops[i];
+  tsr_status st;
+  if (op->kind == TSR_OP_BARRIER) return TSR_OK;
+  if (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET) {
+    uint32_t q = op->qubits[0];
+    if ((st = end_all(d, q)) != TSR_OK) return st;
+    if ((st = ship_condition(d, op->cond, d->loc_mod[q])) != TSR_OK) return st;
+    tsr__pop out = tsr__pop_blank(TSR_PROG_LOCAL, op->kind, (int32_t)d->loc_mod[q]);
+    out.nq = 1;
+    out.q[0] = d->loc_q[q];
+    out.cond_src = op->cond;
+    if (op->kind == TSR_OP_MEASURE) {
+      out.clbit = op->clbit;
+      d->known[op->clbit] = (uint64_t)1 << d->loc_mod[q];
+    }
+    return emit(d, &out);
+  }
+  const tsr_gate_info *info = tsr_gate_get(op->kind);
+  if (!info || op->kind == TSR_GATE_OPAQUE || !(info->flags & TSR_GF_UNITARY)) {
+    return tsr_error_set(d->err, TSR_ERR_UNSUPPORTED, "operation %zu ('%s') cannot be compiled", i,
+                         op->kind == TSR_GATE_OPAQUE && op->name ? op->name
+                                                                 : (info ? info->name : "?"));
+  }
+  if (op->nqubits == 1) return do_gate_1q(d, i);
+  if (op->nqubits == 2) return do_gate_2q(d, i);
+  return tsr_error_set(d->err, TSR_ERR_INTERNAL,
+                       "operation %zu ('%s') on %u qubits after decomposition", i, info->name,
+                       op->nqubits);
+}
+
+/* ------------------------------------------------------------ driver */
+
+tsr_status tsr__distribute(const tsr__machine *m, const tsr_circuit *c, const tsr_packet_graph *h,
+                           const tsr_partition *part, const tsr_compile_options *opt,
+                           tsr__popvec *out, tsr__dist_result *res, tsr_error *err) {
+  memset(res, 0, sizeof *res);
+  dist d;
+  memset(&d, 0, sizeof d);
+  d.m = m;
+  d.c = c;
+  d.h = h;
+  d.part = part;
+  d.opt = opt;
+  d.out = out;
+  d.err = err;
+  d.n = m->n;
+  d.nlog = c->nqubits;
+  tsr_status st = TSR_OK;
+  size_t nq = m->nqubits ? m->nqubits : 1;
+  d.loc_mod = tsr_calloc(d.nlog + 1, sizeof *d.loc_mod, err);
+  d.loc_q = tsr_calloc(d.nlog + 1, sizeof *d.loc_q, err);
+  d.owner = tsr_malloc(nq * sizeof *d.owner, err);
+  d.dirty = tsr_calloc(nq, 1, err);
+  d.cstate = tsr_calloc(nq, 1, err);
+  d.comm_share = tsr_malloc(nq * sizeof *d.comm_share, err);
+  d.share_at = tsr_malloc(((size_t)d.nlog * d.n + 1) * sizeof *d.share_at, err);
+  d.axis = tsr_calloc(d.nlog + 1, sizeof *d.axis, err);
+  d.gate_of_op = tsr_malloc((c->nops + 1) * sizeof *d.gate_of_op, err);
+  res->initial = tsr_malloc((d.nlog + 1) * sizeof *res->initial, err);
+  res->final = tsr_malloc((d.nlog + 1) * sizeof *res->final, err);
+  if (!d.loc_mod || !d.loc_q || !d.owner || !d.dirty || !d.cstate || !d.comm_share || !d.share_at ||
+      !d.axis || !d.gate_of_op || !res->initial || !res->final) {
+    st = TSR_ERR_NOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < nq; i++) d.owner[i] = d.comm_share[i] = -1;
+  for (size_t i = 0; i < (size_t)d.nlog * d.n; i++) d.share_at[i] = -1;
+  for (size_t i = 0; i < c->nops; i++) d.gate_of_op[i] = -1;
+  for (size_t g = 0; h && g < h->ngates; g++) d.gate_of_op[h->gate_op[g]] = (int64_t)g;
+  for (uint32_t mod = 0; mod < d.n; mod++) {
+    const tsr__mod *md = &m->mods[mod];
+    for (uint32_t k = 0; k < md->comm_use; k++) d.cstate[md->first + md->capacity + k] = CS_FREE;
+  }
+  /* Initial placement: the partition's modules, data slots in qubit order. */
+  uint32_t *used = tsr_calloc(d.n, sizeof *used, err);
+  if (!used) {
+    st = TSR_ERR_NOMEM;
+    goto out;
+  }
+  for (uint32_t q = 0; q < d.nlog; q++) {
+    uint32_t mod = part ? part->module_of[q] : 0;
+    if (mod >= d.n || used[mod] >= m->mods[mod].capacity) {
+      free(used);
+      st = tsr_error_set(err, TSR_ERR_INTERNAL, "placement of qubit %u exceeds its module", q);
+      goto out;
+    }
+    d.loc_mod[q] = mod;
+    d.loc_q[q] = m->mods[mod].first + used[mod]++;
+    d.owner[d.loc_q[q]] = (int32_t)q;
+    res->initial[q] = d.loc_q[q];
+  }
+  free(used);
+  /* Classical bits: the source's, known everywhere (0) until measured. */
+  d.src_bits = c->nclbits;
+  {
+    uint32_t first;
+    if ((st = new_bits(&d, c->nclbits, &first)) != TSR_OK) goto out;
+    for (uint32_t b = 0; b < c->nclbits; b++) d.known[b] = all_modules(d.n);
+  }
+  for (size_t i = 0; i < c->nops && st == TSR_OK; i++) {
+    d.cur_op = i;
+    st = do_op(&d, i);
+  }
+  d.cur_op = c->nops;
+  for (uint32_t q = 0; q < d.nlog && st == TSR_OK; q++) st = end_all(&d, q);
+  if (st != TSR_OK) goto out;
+  for (uint32_t q = 0; q < d.nlog; q++) res->final[q] = d.loc_q[q];
+  res->nlogical = d.nlog;
+  res->nscratch = (uint32_t)(d.nbits - d.src_bits);
+  res->ebits = d.ebits;
+  res->remote_gates = d.remote;
+  res->teleports = d.teleports;
+out:
+  free(d.loc_mod);
+  free(d.loc_q);
+  free(d.owner);
+  free(d.dirty);
+  free(d.cstate);
+  free(d.comm_share);
+  free(d.shares);
+  free(d.share_at);
+  free(d.axis);
+  free(d.known);
+  free(d.gate_of_op);
+  if (st != TSR_OK) tsr__dist_result_release(res);
+  return st;
+}
+
+void tsr__dist_result_release(tsr__dist_result *r) {
+  free(r->initial);
+  free(r->final);
+  r->initial = r->final = NULL;
+}
