@@ -18,6 +18,8 @@ int tsr_cmd_sim(int argc, char **argv);
 int tsr_cmd_arch(int argc, char **argv);
 int tsr_cmd_link(int argc, char **argv);
 int tsr_cmd_net(int argc, char **argv);
+int tsr_cmd_compile(int argc, char **argv);
+int tsr_cmd_run(int argc, char **argv);
 
 /* Prints "tessera: <formatted error>" on stderr and returns the exit status
  * that matches the error (2 for input, value and I/O errors, 1 otherwise). */

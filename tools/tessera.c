@@ -18,6 +18,8 @@ static const command commands[] = {
     {"arch", tsr_cmd_arch, "show a machine: modules, links, presets (--json, --dot)"},
     {"link", tsr_cmd_link, "link physics: probability, rate, latency, fidelity; sweeps (--plot)"},
     {"net", tsr_cmd_net, "simulate a network: pairs between two nodes, rate, fidelity, memory"},
+    {"compile", tsr_cmd_compile, "compile a circuit for a networked machine (EPR pairs, schedule)"},
+    {"run", tsr_cmd_run, "compile and run a circuit: fidelity, EPR pairs, makespan, error budget"},
 };
 
 static void print_help(FILE *out) {
