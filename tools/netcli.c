@@ -244,24 +244,7 @@ static void svg_text(FILE *out, double x, double y, const char *anchor, const ch
                      const char *text) {
   fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s>", x, y, anchor,
           extra && *extra ? " " : "", extra ? extra : "");
-  for (const char *c = text; *c; c++) {
-    switch (*c) {
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '"':
-      fputs("&quot;", out);
-      break;
-    default:
-      fputc(*c, out);
-    }
-  }
+  tsr_write_xml_escaped(out, text);
   fputs("</text>\n", out);
 }
 

@@ -168,6 +168,9 @@ tsr_status tsr_read_file(const char *path, char **out, size_t *len, tsr_error *e
 /* Reads a whole stream into a NUL-terminated buffer. */
 tsr_status tsr_read_stream(FILE *stream, char **out, size_t *len, tsr_error *err);
 
+/* Writes s with the five XML special characters escaped (for SVG text). */
+void tsr_write_xml_escaped(FILE *out, const char *s);
+
 /* Wall-clock seconds from a monotonic clock (for benchmarks and reports). */
 double tsr_wall_seconds(void);
 

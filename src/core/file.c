@@ -1,4 +1,4 @@
-/* Whole-file reading and a monotonic clock. */
+/* Whole-file reading, XML-escaped output and a monotonic clock. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +50,28 @@ double tsr_wall_seconds(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void tsr_write_xml_escaped(FILE *out, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '<':
+      fputs("&lt;", out);
+      break;
+    case '>':
+      fputs("&gt;", out);
+      break;
+    case '&':
+      fputs("&amp;", out);
+      break;
+    case '"':
+      fputs("&quot;", out);
+      break;
+    case '\'':
+      fputs("&apos;", out);
+      break;
+    default:
+      fputc(*s, out);
+    }
+  }
 }

@@ -183,27 +183,6 @@ static void fmt_time(char *buf, size_t size, double s) {
     snprintf(buf, size, "%.3g ns", s * 1e9);
 }
 
-static void svg_text(FILE *out, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '<':
-      fputs("&lt;", out);
-      break;
-    case '>':
-      fputs("&gt;", out);
-      break;
-    case '&':
-      fputs("&amp;", out);
-      break;
-    case '"':
-      fputs("&quot;", out);
-      break;
-    default:
-      fputc(*s, out);
-    }
-  }
-}
-
 static double nice_step(double span) {
   if (!(span > 0)) return 1;
   double raw = span / 6, p = pow(10, floor(log10(raw)));
@@ -239,7 +218,7 @@ tsr_status tsr_exec_write_timeline_svg(const tsr_exec_result *r, FILE *out, tsr_
   char tbuf[32];
   fmt_time(tbuf, sizeof tbuf, T);
   fprintf(out, "<text x=\"%.0f\" y=\"20\" font-size=\"15\" font-weight=\"bold\">", left);
-  svg_text(out, r->machine);
+  tsr_write_xml_escaped(out, r->machine);
   fprintf(out, ": timeline of shot 0 (makespan %s)</text>\n", tbuf);
   /* legend */
   double lx = left;
@@ -260,7 +239,7 @@ tsr_status tsr_exec_write_timeline_svg(const tsr_exec_result *r, FILE *out, tsr_
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
             left, y, plot_w, lane_h, row[l] % 2 ? "#ffffff" : "#f4f4f4", left - 8,
             y + lane_h / 2 + 4);
-    svg_text(out, r->lanes[l]);
+    tsr_write_xml_escaped(out, r->lanes[l]);
     fprintf(out, "%s</text>\n", l < r->nmodule_lanes ? "" : " (link)");
   }
   /* time axis */
@@ -290,7 +269,7 @@ tsr_status tsr_exec_write_timeline_svg(const tsr_exec_result *r, FILE *out, tsr_
               "<title>",
               x, y, w, h, KIND_COLOUR[ev->kind],
               ev->kind == TSR_EXEC_EV_WAIT ? " fill-opacity=\"0.6\"" : "");
-      svg_text(out, ev->name);
+      tsr_write_xml_escaped(out, ev->name);
       fprintf(out, " at %s for %s</title></rect>\n", a, b);
     }
   }
@@ -375,7 +354,7 @@ tsr_status tsr_exec_write_budget_svg(const tsr_exec_result *r, FILE *out, tsr_er
           width, height, width, height);
   fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   fprintf(out, "<text x=\"20\" y=\"22\" font-size=\"15\" font-weight=\"bold\">");
-  svg_text(out, r->machine);
+  tsr_write_xml_escaped(out, r->machine);
   fprintf(out,
           ": error budget (%llu shots)</text>\n<text x=\"20\" y=\"42\" fill=\"#555555\">"
           "estimated infidelity per source: mean over shots of 1 - prod(1 - e)%s</text>\n",
@@ -385,7 +364,7 @@ tsr_status tsr_exec_write_budget_svg(const tsr_exec_result *r, FILE *out, tsr_er
     const tsr_exec_budget_entry *e = &r->budget[b];
     double y = top + row_h * (double)b;
     fprintf(out, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", left - 10, y + bar_h / 2 + 4);
-    svg_text(out, e->source);
+    tsr_write_xml_escaped(out, e->source);
     fprintf(out, "</text>\n");
     double w = e->estimate / vmax * plot_w;
     fprintf(out,
