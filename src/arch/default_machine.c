@@ -5,6 +5,8 @@
  *
  *   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$/\\n"/' \
  *     examples/machines/default.yaml
+ *
+ * and run clang-format on this file (CI checks the format).
  */
 #include <string.h>
 
