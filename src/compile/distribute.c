@@ -55,6 +55,9 @@ typedef struct dist {
   uint8_t *dirty;      /* [nqubits] measured since it was last |0> */
   uint8_t *cstate;     /* [nqubits] CS_* */
   int32_t *comm_share; /* [nqubits] share living in a communication qubit, -1 */
+  size_t *last_op;     /* [nqubits] 1 + index of the last pop on the qubit, 0: none */
+  size_t *last_epr;    /* [nqubits + nlinks] 1 + index of the last EPR pop on the qubit,
+                          then on each link; 0: none */
   share *shares;
   size_t nshares, cap_shares;
   int32_t *share_at; /* [nlog * n] */
@@ -75,6 +78,12 @@ static uint64_t all_modules(uint32_t n) {
 }
 
 static tsr_status emit(dist *d, const tsr__pop *op) {
+  size_t at = d->out->n + 1;
+  for (uint32_t k = 0; k < op->nq && k < 4; k++) {
+    d->last_op[op->q[k]] = at;
+    if (op->role == TSR_PROG_EPR) d->last_epr[op->q[k]] = at;
+  }
+  if (op->role == TSR_PROG_EPR && op->link >= 0) d->last_epr[d->m->nqubits + op->link] = at;
   return tsr__popvec_push(d->out, op, d->err);
 }
 
@@ -309,19 +318,34 @@ static size_t share_next_use(const dist *d, const share *sh) {
   return SIZE_MAX;
 }
 
-/* A free communication qubit of module mod. When there is none, a share
- * there is ended: the one needed again furthest in the future (Belady's
- * rule; shares that will not be used again first), the least recently used
- * among equals; pinned shares stay. */
-static tsr_status alloc_comm(dist *d, uint32_t mod, uint32_t *out) {
+/* A free communication qubit of module mod for an EPR pair with module
+ * peer. The one that carried the latest pair of that link, if free (the
+ * link makes the new pair wait for that one anyway, and reusing the qubit
+ * keeps the others from idling); else the one whose last operation comes
+ * earliest in the program (never used first, then the lowest), likely free
+ * earliest in the schedule, so that pairs of different links land on
+ * different qubits and overlap in time. When there is none, a share there is
+ * ended: the one needed again furthest in the future (Belady's rule; shares
+ * that will not be used again first), the least recently used among equals;
+ * pinned shares stay. */
+static tsr_status alloc_comm(dist *d, uint32_t mod, uint32_t peer, uint32_t *out) {
   const tsr__mod *md = &d->m->mods[mod];
   uint32_t lo = md->first + md->capacity, hi = lo + md->comm_use;
+  int32_t l = d->m->link[(size_t)mod * d->n + peer];
+  size_t link_last = l >= 0 ? d->last_epr[d->m->nqubits + (uint32_t)l] : 0;
   for (;;) {
+    uint32_t best = UINT32_MAX;
     for (uint32_t q = lo; q < hi; q++) {
-      if (d->cstate[q] == CS_FREE) {
-        *out = q;
-        return TSR_OK;
+      if (d->cstate[q] != CS_FREE) continue;
+      if (link_last && d->last_epr[q] == link_last) {
+        best = q;
+        break;
       }
+      if (best == UINT32_MAX || d->last_op[q] < d->last_op[best]) best = q;
+    }
+    if (best != UINT32_MAX) {
+      *out = best;
+      return TSR_OK;
     }
     int32_t victim = -1;
     size_t victim_next = 0;
@@ -368,10 +392,10 @@ static tsr_status entangle(dist *d, uint32_t q, uint32_t from, uint32_t to, int 
   uint32_t src = holder(d, q, from);
   int32_t parent = d->loc_mod[q] == from ? -1 : *share_slot(d, q, from);
   uint32_t cs, ct;
-  tsr_status st = alloc_comm(d, from, &cs);
+  tsr_status st = alloc_comm(d, from, to, &cs);
   if (st != TSR_OK) return st;
   d->cstate[cs] = CS_TEMP;
-  st = alloc_comm(d, to, &ct);
+  st = alloc_comm(d, to, from, &ct);
   if (st != TSR_OK) return st;
   d->cstate[ct] = CS_SHARE;
   const tsr_program_role R = TSR_PROG_CAT_ENTANGLE;
@@ -488,10 +512,10 @@ static int teleport_feasible(const dist *d, uint32_t q, uint32_t dest) {
 static tsr_status teleport_hop(dist *d, uint32_t q, uint32_t to) {
   uint32_t from = d->loc_mod[q], x = d->loc_q[q];
   uint32_t ca, cb;
-  tsr_status st = alloc_comm(d, from, &ca);
+  tsr_status st = alloc_comm(d, from, to, &ca);
   if (st != TSR_OK) return st;
   d->cstate[ca] = CS_TEMP;
-  if ((st = alloc_comm(d, to, &cb)) != TSR_OK) return st;
+  if ((st = alloc_comm(d, to, from, &cb)) != TSR_OK) return st;
   d->cstate[cb] = CS_HOLD;
   const tsr_program_role R = TSR_PROG_TELEPORT;
   uint32_t bit = 0;
@@ -813,13 +837,15 @@ tsr_status tsr__distribute(const tsr__machine *m, const tsr_circuit *c, const ts
   d.dirty = tsr_calloc(nq, 1, err);
   d.cstate = tsr_calloc(nq, 1, err);
   d.comm_share = tsr_malloc(nq * sizeof *d.comm_share, err);
+  d.last_op = tsr_calloc(nq, sizeof *d.last_op, err);
+  d.last_epr = tsr_calloc(nq + m->nlinks, sizeof *d.last_epr, err);
   d.share_at = tsr_malloc(((size_t)d.nlog * d.n + 1) * sizeof *d.share_at, err);
   d.axis = tsr_calloc(d.nlog + 1, sizeof *d.axis, err);
   d.gate_of_op = tsr_malloc((c->nops + 1) * sizeof *d.gate_of_op, err);
   res->initial = tsr_malloc((d.nlog + 1) * sizeof *res->initial, err);
   res->final = tsr_malloc((d.nlog + 1) * sizeof *res->final, err);
-  if (!d.loc_mod || !d.loc_q || !d.owner || !d.dirty || !d.cstate || !d.comm_share || !d.share_at ||
-      !d.axis || !d.gate_of_op || !res->initial || !res->final) {
+  if (!d.loc_mod || !d.loc_q || !d.owner || !d.dirty || !d.cstate || !d.comm_share || !d.last_op ||
+      !d.last_epr || !d.share_at || !d.axis || !d.gate_of_op || !res->initial || !res->final) {
     st = TSR_ERR_NOMEM;
     goto out;
   }
@@ -877,6 +903,8 @@ out:
   free(d.dirty);
   free(d.cstate);
   free(d.comm_share);
+  free(d.last_op);
+  free(d.last_epr);
   free(d.shares);
   free(d.share_at);
   free(d.axis);
