@@ -133,8 +133,9 @@ tsr_status tsr_program_append(tsr_program *p, const tsr_program_op *op, int32_t 
                               tsr_error *err);
 /* Sorts by start time (stable) and checks: qubits within their module (EPR:
  * communication qubits of the link's two modules), no qubit used by two
- * overlapping operations, conditions read bits measured or messaged earlier
- * on the module that uses them. Computes metrics.makespan_s. */
+ * overlapping operations. It does not yet check that a condition's bits were
+ * measured or messaged earlier on the module that reads them (the executor
+ * charges a fibre delay for such a bit). Computes metrics.makespan_s. */
 tsr_status tsr_program_finish(tsr_program *p, tsr_error *err);
 
 /* Module owning a program qubit (-1 if none). */
