@@ -152,28 +152,14 @@ static tsr_status dm_apply_unitary(tsr_densmat *dm, const double complex *u, con
   return st;
 }
 
+static tsr_status dm_apply_matrix_cb(void *state, const double complex *m, const uint32_t *qubits,
+                                     unsigned k, tsr_error *err) {
+  return dm_apply_unitary(state, m, qubits, k, err);
+}
+
 tsr_status tsr_densmat_apply_gate(tsr_densmat *dm, tsr_gate kind, const uint32_t *qubits,
                                   uint32_t nqubits, const double *params, tsr_error *err) {
-  if (kind == TSR_GATE_GR) {
-    tsr_status st = sim_check_qubits(qubits, nqubits, dm->n, "gr", err);
-    for (uint32_t i = 0; st == TSR_OK && i < nqubits; i++) {
-      st = tsr_densmat_apply_gate(dm, TSR_GATE_R, qubits + i, 1, params, err);
-    }
-    return st;
-  }
-  if (kind == TSR_GATE_ID || kind == TSR_GATE_U0) {
-    return sim_check_qubits(qubits, nqubits, dm->n, tsr_gate_get(kind)->name, err);
-  }
-  double complex buf[1024];
-  double complex *m = buf;
-  if (nqubits > 5 && nqubits <= 10) {
-    m = tsr_malloc(((size_t)1 << (2 * nqubits)) * sizeof *m, err);
-    if (!m) return err ? err->status : TSR_ERR_NOMEM;
-  }
-  tsr_status st = sim_gate_matrix(kind, qubits, nqubits, params, dm->n, m, err);
-  if (st == TSR_OK) st = dm_apply_unitary(dm, m, qubits, nqubits, err);
-  if (m != buf) free(m);
-  return st;
+  return sim_apply_gate_matrix(dm, dm->n, dm_apply_matrix_cb, kind, qubits, nqubits, params, err);
 }
 
 tsr_status tsr_densmat_apply_matrix(tsr_densmat *dm, const uint32_t *qubits, uint32_t k,

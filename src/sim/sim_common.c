@@ -284,3 +284,31 @@ tsr_status tsr_backend_parse(const char *name, tsr_backend_kind *out, tsr_error 
   return tsr_error_set(err, TSR_ERR_VALUE, "unknown backend '%s' (expected sv, dm, stab or auto)",
                        name ? name : "");
 }
+
+tsr_status sim_apply_gate_matrix(void *state, unsigned nstate, sim_matrix_apply_fn apply,
+                                 tsr_gate kind, const uint32_t *qubits, uint32_t nqubits,
+                                 const double *params, tsr_error *err) {
+  if (kind == TSR_GATE_GR) {
+    /* a global rotation is R(theta, phi) on every operand */
+    tsr_status st = sim_check_qubits(qubits, nqubits, nstate, "gr", err);
+    double complex r[4];
+    for (uint32_t i = 0; st == TSR_OK && i < nqubits; i++) {
+      st = sim_gate_matrix(TSR_GATE_R, qubits + i, 1, params, nstate, r, err);
+      if (st == TSR_OK) st = apply(state, r, qubits + i, 1, err);
+    }
+    return st;
+  }
+  if (kind == TSR_GATE_ID || kind == TSR_GATE_U0) {
+    return sim_check_qubits(qubits, nqubits, nstate, tsr_gate_get(kind)->name, err);
+  }
+  double complex buf[1024];
+  double complex *m = buf;
+  if (nqubits > 5 && nqubits <= 10) {
+    m = tsr_malloc(((size_t)1 << (2 * nqubits)) * sizeof *m, err);
+    if (!m) return err ? err->status : TSR_ERR_NOMEM;
+  }
+  tsr_status st = sim_gate_matrix(kind, qubits, nqubits, params, nstate, m, err);
+  if (st == TSR_OK) st = apply(state, m, qubits, nqubits, err);
+  if (m != buf) free(m);
+  return st;
+}

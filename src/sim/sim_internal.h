@@ -146,6 +146,16 @@ tsr_status sim_gate_matrix(tsr_gate kind, const uint32_t *qubits, uint32_t nqubi
                            const double *params, unsigned nstate, double complex *m,
                            tsr_error *err);
 
+/* Applies a catalogue gate through its matrix: validates operands, expands
+ * gr into r on every operand, skips id/u0, builds the matrix (on the heap
+ * above 5 qubits) and hands it to `apply`. The shared front of the state
+ * vector's and the density matrix's apply_gate. */
+typedef tsr_status (*sim_matrix_apply_fn)(void *state, const double complex *m,
+                                          const uint32_t *qubits, unsigned k, tsr_error *err);
+tsr_status sim_apply_gate_matrix(void *state, unsigned nstate, sim_matrix_apply_fn apply,
+                                 tsr_gate kind, const uint32_t *qubits, uint32_t nqubits,
+                                 const double *params, tsr_error *err);
+
 /* Sorting helper for samplers: sorts u[0 .. s) ascending, carrying idx. */
 void sim_sort_uniforms(double *u, uint64_t *idx, uint64_t s);
 

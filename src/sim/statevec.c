@@ -213,29 +213,14 @@ static tsr_status apply_analysed(tsr_statevec *sv, const double complex *m, cons
   return TSR_OK;
 }
 
+static tsr_status sv_apply_matrix_cb(void *state, const double complex *m, const uint32_t *qubits,
+                                     unsigned k, tsr_error *err) {
+  return apply_analysed(state, m, qubits, k, err);
+}
+
 tsr_status tsr_statevec_apply_gate(tsr_statevec *sv, tsr_gate kind, const uint32_t *qubits,
                                    uint32_t nqubits, const double *params, tsr_error *err) {
-  if (kind == TSR_GATE_GR) {
-    /* a global rotation is R(theta, phi) on every operand */
-    tsr_status st = sim_check_qubits(qubits, nqubits, sv->n, "gr", err);
-    for (uint32_t i = 0; st == TSR_OK && i < nqubits; i++) {
-      st = tsr_statevec_apply_gate(sv, TSR_GATE_R, qubits + i, 1, params, err);
-    }
-    return st;
-  }
-  if (kind == TSR_GATE_ID || kind == TSR_GATE_U0) {
-    return sim_check_qubits(qubits, nqubits, sv->n, tsr_gate_get(kind)->name, err);
-  }
-  double complex buf[1024];
-  double complex *m = buf;
-  if (nqubits > 5 && nqubits <= 10) {
-    m = tsr_malloc(((size_t)1 << (2 * nqubits)) * sizeof *m, err);
-    if (!m) return err ? err->status : TSR_ERR_NOMEM;
-  }
-  tsr_status st = sim_gate_matrix(kind, qubits, nqubits, params, sv->n, m, err);
-  if (st == TSR_OK) st = apply_analysed(sv, m, qubits, nqubits, err);
-  if (m != buf) free(m);
-  return st;
+  return sim_apply_gate_matrix(sv, sv->n, sv_apply_matrix_cb, kind, qubits, nqubits, params, err);
 }
 
 tsr_status tsr_statevec_apply_matrix(tsr_statevec *sv, const uint32_t *qubits, uint32_t k,
