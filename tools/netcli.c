@@ -193,21 +193,7 @@ long netcli_find_link(const tsr_arch *arch, const char *spec, tsr_error *err) {
 /* ---------------------------------------------------------------- format */
 
 const char *netcli_fmt_time(double s, char *buf, size_t size) {
-  if (isnan(s))
-    snprintf(buf, size, "-");
-  else if (isinf(s))
-    snprintf(buf, size, "inf");
-  else if (s >= 3600.0)
-    snprintf(buf, size, "%.3g h", s / 3600.0);
-  else if (s >= 1.0 || s == 0.0)
-    snprintf(buf, size, "%.3g s", s);
-  else if (s >= 1e-3)
-    snprintf(buf, size, "%.3g ms", s * 1e3);
-  else if (s >= 1e-6)
-    snprintf(buf, size, "%.3g us", s * 1e6);
-  else
-    snprintf(buf, size, "%.3g ns", s * 1e9);
-  return buf;
+  return tsr_format_seconds(s, 3, buf, size);
 }
 
 const char *netcli_fmt_rate(double hz, char *buf, size_t size) {

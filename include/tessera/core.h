@@ -168,6 +168,11 @@ tsr_status tsr_read_file(const char *path, char **out, size_t *len, tsr_error *e
 /* Reads a whole stream into a NUL-terminated buffer. */
 tsr_status tsr_read_stream(FILE *stream, char **out, size_t *len, tsr_error *err);
 
+/* Writes a duration in seconds with the unit that suits it ("970 us",
+ * "1.5 s", "2 h"), `digits` significant digits; "0" for zero, "inf" and "-"
+ * for infinite and NaN. Returns buf. */
+const char *tsr_format_seconds(double s, int digits, char *buf, size_t size);
+
 /* Writes s with the five XML special characters escaped (for SVG text). */
 void tsr_write_xml_escaped(FILE *out, const char *s);
 

@@ -134,19 +134,7 @@ const char *tsr_arch_format_length(double m, char *buf, size_t size) {
 }
 
 const char *tsr_arch_format_time(double s, char *buf, size_t size) {
-  if (isinf(s))
-    snprintf(buf, size, "inf");
-  else if (!isfinite(s))
-    snprintf(buf, size, "%g", s);
-  else if (s >= 1.0 || s == 0.0)
-    snprintf(buf, size, "%.4g s", s);
-  else if (s >= 1e-3)
-    snprintf(buf, size, "%.4g ms", s * 1e3);
-  else if (s >= 1e-6)
-    snprintf(buf, size, "%.4g us", s * 1e6);
-  else
-    snprintf(buf, size, "%.4g ns", s * 1e9);
-  return buf;
+  return tsr_format_seconds(s, 4, buf, size);
 }
 
 /* ------------------------------------------------------------ connectivity */

@@ -1,5 +1,7 @@
-/* Whole-file reading, XML-escaped output and a monotonic clock. */
+/* Whole-file reading, text helpers (XML escaping, durations) and a
+ * monotonic clock. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,4 +76,28 @@ void tsr_write_xml_escaped(FILE *out, const char *s) {
       fputc(*s, out);
     }
   }
+}
+
+const char *tsr_format_seconds(double s, int digits, char *buf, size_t size) {
+  static const struct {
+    double at_least, scale;
+    const char *unit;
+  } units[] = {{3600.0, 1.0 / 3600.0, "h"},
+               {1.0, 1.0, "s"},
+               {1e-3, 1e3, "ms"},
+               {1e-6, 1e6, "us"},
+               {0.0, 1e9, "ns"}};
+  double a = fabs(s);
+  if (isnan(s)) {
+    snprintf(buf, size, "-");
+  } else if (isinf(s)) {
+    snprintf(buf, size, s > 0 ? "inf" : "-inf");
+  } else if (a == 0.0) {
+    snprintf(buf, size, "0");
+  } else {
+    size_t u = 0;
+    while (a < units[u].at_least) u++;
+    snprintf(buf, size, "%.*g %s", digits, s * units[u].scale, units[u].unit);
+  }
+  return buf;
 }

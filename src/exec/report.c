@@ -170,17 +170,7 @@ static const char *const KIND_NAME[TSR_EXEC_EV_COUNT] = {"gate", "measure/reset"
 
 /* Writes a time with a unit that suits it. */
 static void fmt_time(char *buf, size_t size, double s) {
-  double a = fabs(s);
-  if (a == 0)
-    snprintf(buf, size, "0");
-  else if (a >= 1)
-    snprintf(buf, size, "%.3g s", s);
-  else if (a >= 1e-3)
-    snprintf(buf, size, "%.3g ms", s * 1e3);
-  else if (a >= 1e-6)
-    snprintf(buf, size, "%.3g us", s * 1e6);
-  else
-    snprintf(buf, size, "%.3g ns", s * 1e9);
+  tsr_format_seconds(s, 3, buf, size);
 }
 
 static double nice_step(double span) {

@@ -118,6 +118,19 @@ static void json_writes_valid_text(void **state) {
   free(text);
 }
 
+static void formats_durations(void **state) {
+  (void)state;
+  char buf[32];
+  assert_string_equal(tsr_format_seconds(970e-6, 3, buf, sizeof buf), "970 us");
+  assert_string_equal(tsr_format_seconds(1.5, 3, buf, sizeof buf), "1.5 s");
+  assert_string_equal(tsr_format_seconds(7200.0, 3, buf, sizeof buf), "2 h");
+  assert_string_equal(tsr_format_seconds(-0.0123, 2, buf, sizeof buf), "-12 ms");
+  assert_string_equal(tsr_format_seconds(2e-10, 3, buf, sizeof buf), "0.2 ns");
+  assert_string_equal(tsr_format_seconds(0.0, 3, buf, sizeof buf), "0");
+  assert_string_equal(tsr_format_seconds(INFINITY, 3, buf, sizeof buf), "inf");
+  assert_string_equal(tsr_format_seconds(NAN, 3, buf, sizeof buf), "-");
+}
+
 static void read_file_reports_missing_file(void **state) {
   (void)state;
   tsr_error err;
@@ -136,6 +149,7 @@ int main(void) {
       cmocka_unit_test(rng_geometric_and_exponential_means),
       cmocka_unit_test(rng_split_is_deterministic),
       cmocka_unit_test(json_writes_valid_text),
+      cmocka_unit_test(formats_durations),
       cmocka_unit_test(read_file_reports_missing_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
