@@ -370,7 +370,9 @@ tsr_status tsr_arch_validate(const tsr_arch *arch, tsr_error *err);
 
 /* Reads a machine file: YAML as in docs/machine-file.md, or a pytket-dqc
  * network (JSON with "servers" and "links": ideal modules named server<id>
- * with link_qubits communication qubits, joined by ideal links). Errors are
+ * with link_qubits communication qubits, joined by ideal links; link_qubits
+ * null or absent, "not limited", gives T + 1 of them, T the network's total
+ * circuit qubits: never a limit, see docs/machine-file.md). Errors are
  * TSR_ERR_INPUT with file:line:col of the offending node (TSR_ERR_IO when the
  * file cannot be read). Free the result with tsr_arch_free. */
 tsr_status tsr_arch_load_file(const char *path, tsr_arch **out, tsr_error *err);

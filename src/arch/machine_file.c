@@ -1172,7 +1172,26 @@ static tsr_status read_link(loader *L, const tsr_yaml_node *n, size_t ordinal) {
 /* ------------------------------------------------------------ pytket-dqc */
 
 /* {"servers": [{"id": 0, "qubits": 16, "link_qubits": null}, ...],
- *  "links": [[0, 1], ...]} from pytket-dqc's network files. */
+ *  "links": [[0, 1], ...]} from pytket-dqc's network files.
+ *
+ * pytket-dqc's link qubits are EPR memory beside a server's circuit qubits:
+ * a server becomes a module of qubits + link_qubits qubits, link_qubits of
+ * them communication qubits. No limit (null or absent) must not limit the
+ * compiler either, so such a server gets one more communication qubit than
+ * the network has circuit qubits in total (T, the sum of "qubits"). At any
+ * time a module's communication qubits hold (docs/compiler.md, "Distribute"):
+ *  - at most one copy of each circuit qubit that is not in one of its data
+ *    slots (a qubit's copies are all in one Pauli frame, one per module);
+ *  - qubits teleported in and parked there (the module's data slots full);
+ *    each is a circuit qubit that is not in a data slot either, and never
+ *    also a copy there;
+ *  - at most one source half of a pair (cat-entangler or teleport), measured
+ *    before the module's next pair is made.
+ * The first two are at most the circuit's qubits, at most T; with the
+ * temporary half, T + 1. (When the module keeps a qubit of its own in a data
+ * slot, T already suffices; the extra one covers a module whose qubits have
+ * all teleported away.) The module's qubit count is capped at
+ * TSR_ARCH_MAX_QUBITS, still far more than any circuit that fits. */
 static tsr_status read_pytket(loader *L, const tsr_yaml_node *root) {
   static const char *const keys[] = {"servers", "links"};
   static const char *const server_keys[] = {"id", "qubits", "link_qubits"};
@@ -1182,8 +1201,11 @@ static tsr_status read_pytket(loader *L, const tsr_yaml_node *root) {
   if ((st = expect_seq(L, servers, "servers")) != TSR_OK) return st;
   if (servers->n == 0) return fail(L, servers, "servers: the list is empty");
   snprintf(L->arch->name, sizeof L->arch->name, "pytket-dqc network");
-  uint32_t *ids = calloc(servers->n, sizeof *ids);
+  /* Per server: id, circuit qubits, link qubits (UINT32_MAX: not limited). */
+  uint32_t *ids = calloc(3 * servers->n, sizeof *ids);
   if (!ids) return tsr_error_set(L->err, TSR_ERR_NOMEM, "out of memory");
+  uint32_t *qubits = ids + servers->n, *comm = qubits + servers->n;
+  uint64_t total = 0;
   for (size_t i = 0; i < servers->n && st == TSR_OK; i++) {
     const tsr_yaml_node *s = servers->values[i];
     L->n_locs = 0;
@@ -1198,31 +1220,43 @@ static tsr_status read_pytket(loader *L, const tsr_yaml_node *root) {
       st = fail(L, s, "missing required field '%s'", id ? "qubits" : "id");
       break;
     }
-    uint32_t qubits, comm;
     if ((st = get_uint(L, id, "id", 0, 1000000, &ids[i])) != TSR_OK) break;
-    if ((st = get_uint(L, q, "qubits", 1, TSR_ARCH_MAX_QUBITS / 2, &qubits)) != TSR_OK) break;
-    /* pytket-dqc's link qubits hold EPR halves beside the server's circuit
-     * qubits; no limit (null) becomes one per circuit qubit. */
-    comm = qubits;
+    if ((st = get_uint(L, q, "qubits", 1, TSR_ARCH_MAX_QUBITS / 2, &qubits[i])) != TSR_OK) break;
+    comm[i] = UINT32_MAX;
     if (lq && !tsr_yaml_is_null(lq)) {
-      if ((st = get_uint(L, lq, "link_qubits", 0, TSR_ARCH_MAX_QUBITS / 2, &comm)) != TSR_OK) break;
+      st = get_uint(L, lq, "link_qubits", 0, TSR_ARCH_MAX_QUBITS / 2, &comm[i]);
+      if (st != TSR_OK) break;
+    }
+    for (size_t k = 0; k < i; k++) {
+      if (ids[k] == ids[i]) {
+        st = fail(L, id, "duplicate server id %" PRIu32, ids[i]);
+        break;
+      }
+    }
+    total += qubits[i];
+  }
+  for (size_t i = 0; i < servers->n && st == TSR_OK; i++) {
+    const tsr_yaml_node *s = servers->values[i];
+    L->n_locs = 0;
+    L->entry = s;
+    snprintf(L->who, sizeof L->who, "server %zu", i + 1);
+    remember(L, "qubits", tsr_yaml_get(s, "qubits"));
+    uint32_t c = comm[i];
+    if (c == UINT32_MAX) {
+      uint64_t room = TSR_ARCH_MAX_QUBITS - qubits[i];
+      c = (uint32_t)(total + 1 < room ? total + 1 : room);
     }
     char name[TSR_ARCH_NAME_MAX];
     snprintf(name, sizeof name, "server%" PRIu32, ids[i]);
-    if (tsr_arch_find_module(L->arch, name) >= 0) {
-      st = fail(L, id, "duplicate server id %" PRIu32, ids[i]);
-      break;
-    }
     tsr_module_params p;
-    tsr_module_params_ideal(&p, qubits + comm);
-    p.communication_qubits = comm;
+    tsr_module_params_ideal(&p, qubits[i] + c);
+    p.communication_qubits = c;
     uint32_t index;
     if ((st = tsr_arch_add_module(L->arch, name, TSR_ROLE_COMPUTE, &p, &index, L->err)) != TSR_OK) {
       break;
     }
     L->arch->modules[index].line = s->line;
     L->arch->modules[index].col = s->col;
-    remember(L, "qubits", q);
     tsr_arch_problem prob;
     if (tsr_arch_check_module(L->arch, index, &prob)) st = fail_problem(L, &prob);
   }

@@ -201,11 +201,13 @@ static void pytket_dqc_networks_load(void **state) {
   assert_ok(tsr_arch_load_string(net, strlen(net), "n.json", &a, &err), &err);
   assert_int_equal(a->n_modules, 2);
   assert_string_equal(a->modules[1].name, "server3");
-  /* link qubits are EPR memory beside the circuit qubits; null is one per qubit */
+  /* link qubits are EPR memory beside the circuit qubits; null (not limited)
+     is one more than the network's circuit qubits (5 + 6 = 11): a copy of
+     every qubit and a pair's temporary half */
   assert_int_equal(a->modules[0].params.qubits, 7);
   assert_int_equal(a->modules[0].params.communication_qubits, 2);
-  assert_int_equal(a->modules[1].params.qubits, 12);
-  assert_int_equal(a->modules[1].params.communication_qubits, 6);
+  assert_int_equal(a->modules[1].params.qubits, 18);
+  assert_int_equal(a->modules[1].params.communication_qubits, 12);
   assert_int_equal(a->n_links, 1);
   tsr_arch_free(a);
   const char *undef = "{\"servers\": [{\"id\": 0, \"qubits\": 5, \"link_qubits\": 2}],\n"
