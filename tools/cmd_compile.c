@@ -33,6 +33,7 @@ static void usage(FILE *out) {
                "                      end-to-end pair fidelity)\n"
                "  -S, --seed S        partitioner seed (default 1)\n"
                "      --no-teleport   cat-entanglement only (no qubit teleportation)\n"
+               "      --no-embed      end copies at every h (no Wu et al. 2023 embedding)\n"
                "      --no-route      treat every module as all-to-all (no swaps or moves)\n"
                "      --no-native     keep the decomposed gates (no native synthesis)\n"
                "      --max-comm K    use at most K communication qubits per module\n"
@@ -124,6 +125,7 @@ int tsr_cmd_compile(int argc, char **argv) {
   enum {
     OPT_OPS = 1000,
     OPT_NO_TELEPORT,
+    OPT_NO_EMBED,
     OPT_NO_ROUTE,
     OPT_NO_NATIVE,
     OPT_MAX_COMM,
@@ -138,6 +140,7 @@ int tsr_cmd_compile(int argc, char **argv) {
                                           {"cost", required_argument, NULL, 'c'},
                                           {"seed", required_argument, NULL, 'S'},
                                           {"no-teleport", no_argument, NULL, OPT_NO_TELEPORT},
+                                          {"no-embed", no_argument, NULL, OPT_NO_EMBED},
                                           {"no-route", no_argument, NULL, OPT_NO_ROUTE},
                                           {"no-native", no_argument, NULL, OPT_NO_NATIVE},
                                           {"max-comm", required_argument, NULL, OPT_MAX_COMM},
@@ -181,6 +184,9 @@ int tsr_cmd_compile(int argc, char **argv) {
       break;
     case OPT_NO_TELEPORT:
       o.allow_teleport = 0;
+      break;
+    case OPT_NO_EMBED:
+      o.embed = 0;
       break;
     case OPT_NO_ROUTE:
       o.route = 0;

@@ -214,7 +214,9 @@ int tsr_module_graph_connected(const tsr_module_graph *g);
  *   {"servers": [{"id": 0, "qubits": 4, "link_qubits": 5}, ...],
  *    "links": [[0, 1], ...]}
  * (ids 0..n-1 in any order; "link_qubits" may be null or absent = not
- * limited). Links get cost 1. Errors are TSR_ERR_INPUT with file:line:col. */
+ * limited, link_qubits 0 here; tsr_arch_load_file gives such a server T + 1
+ * communication qubits, T the network's circuit qubits, which never limit
+ * either). Links get cost 1. Errors are TSR_ERR_INPUT with file:line:col. */
 tsr_status tsr_module_graph_read_json(const char *path, tsr_module_graph **out, tsr_error *err);
 /* As above from len bytes of text; filename names it in errors (may be NULL). */
 tsr_status tsr_module_graph_parse_json(const char *text, size_t len, const char *filename,
@@ -244,6 +246,25 @@ typedef struct tsr_packet_graph {
   char *packet_axis;      /* [npackets] 'Z', 'X', 'Y', or 0 = not distributable */
   size_t *packet_start;   /* [npackets + 1] CSR into packet_gates */
   size_t *packet_gates;   /* gate vertices of each packet, in circuit order */
+  /* Embedding candidates (Wu et al., Quantum 7, 1196 (2023), generalised):
+   * packets `before` and `after` of one qubit, axis P, separated by a
+   * sandwich of single-qubit gates that turn P into another Pauli P' (h for
+   * Z: P' = X) and back, with two-qubit gates in between that map P' on the
+   * qubit to +-P' times I or Z on the partner (cz in the h frame). A copy of
+   * the qubit made for `before` stays valid across the sandwich if every
+   * inner gate runs where the qubit is and each inner gate with a Z on the
+   * partner is mirrored on the copy by a CX (CZ for an X copy) from the
+   * partner's copy in the copy's module; `before` and `after` then share
+   * their EPR pairs. */
+  size_t nsandwiches;
+  struct tsr_sandwich {
+    uint32_t qubit;
+    uint32_t before, after;          /* packets of the qubit, same axis */
+    size_t open_op, close_op;        /* the single-qubit gates leaving and re-entering the axis */
+    size_t inner_first, inner_count; /* into sandwich_inner */
+  } * sandwiches;
+  size_t *sandwich_inner;      /* gate vertices between open_op and close_op on the qubit */
+  uint8_t *sandwich_inner_fix; /* 1: the gate puts Z on the partner (a correction is due) */
 } tsr_packet_graph;
 
 /* Builds the packet hypergraph. Accepts single-qubit gates, two-qubit gates
@@ -251,6 +272,12 @@ typedef struct tsr_packet_graph {
  * barriers; anything else (swap, gates on 3+ qubits, opaque gates) is a
  * TSR_ERR_UNSUPPORTED: run tsr_decompose first. */
 tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, tsr_error *err);
+/* The same with packets no longer than max_span two-qubit gates of the
+ * circuit from their first (0: no limit): a copy that would live longer is
+ * counted as made again, which models modules with few communication qubits
+ * (a long-lived copy holds one of them). */
+tsr_status tsr_packet_graph_build_span(const tsr_circuit *c, size_t max_span,
+                                       tsr_packet_graph **out, tsr_error *err);
 void tsr_packet_graph_free(tsr_packet_graph *h);
 
 /* ================================================================ partition */
@@ -265,6 +292,8 @@ typedef struct tsr_partition_options {
                         teleported to another module for a run of its packets
                         (2 EPR pairs per hop there and back, 1 when it stays
                         to the end) where that saves pairs */
+  int embed;         /* nonzero (default): embed sandwiches (see
+                        tsr_packet_graph) where that saves pairs */
 } tsr_partition_options;
 
 void tsr_partition_options_default(tsr_partition_options *o);
@@ -290,6 +319,18 @@ typedef struct tsr_partition {
   uint64_t cut_gates;      /* gate vertices whose two qubits are placed in
                               different modules */
   uint64_t remote_packets; /* packets that reach at least one other module */
+  /* Embedded sandwiches: the copies of the qubit in the modules of keep
+   * (direct neighbours of its module) made for the `before` packet stay
+   * through the sandwich and serve the `after` packet; every inner gate
+   * runs in the qubit's module; for each inner gate with a correction the
+   * partner's packet reaches every module of keep. ebits and cost count
+   * this. */
+  size_t nembeds;
+  struct tsr_embed {
+    uint32_t sandwich; /* index into the packet graph's sandwiches */
+    uint64_t keep;     /* modules whose copies stay */
+  } * embeds;
+  uint64_t embed_saved_ebits; /* pairs the embeddings save */
 } tsr_partition;
 
 /* Places the qubits of the hypergraph's circuit on the modules, respecting
@@ -353,6 +394,8 @@ typedef struct tsr_compile_options {
   uint64_t seed;              /* partitioner seed (same seed, same program); default 1 */
   int allow_teleport;         /* nonzero (default): a qubit may teleport to another module
                                  for a run of its packets where the cost model prefers it */
+  int embed;                  /* nonzero (default): a copy stays across a sandwich (h ... h
+                                 with cz inside) where that saves pairs (Wu et al. 2023) */
   int route;                  /* nonzero (default): SABRE-style swap insertion on limited
                                  connectivity, atom moves on reconfigurable arrays; 0: every
                                  module is treated as all-to-all */
@@ -384,8 +427,9 @@ void tsr_compile_options_default(tsr_compile_options *opt);
  *  3. distribute: every gate runs in one module; an operand living elsewhere
  *     is shared there by a cat-entangler (one EPR pair; the copy serves every
  *     gate that commutes with the same Pauli, across single-qubit gates that
- *     map that Pauli to +-itself, which are mirrored on the copies) and
- *     released by a cat-disentangler; qubits teleport (one EPR pair per hop)
+ *     map that Pauli to +-itself, which are mirrored on the copies, and
+ *     across embedded sandwiches the partition chose, see tsr_partition)
+ *     and released by a cat-disentangler; qubits teleport (one EPR pair per hop)
  *     where the partition moves them and the destination has room. Every
  *     protocol measurement goes to a scratch classical bit (register
  *     "tsr_scratch", after the source's registers), a message carries it to

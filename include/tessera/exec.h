@@ -77,8 +77,10 @@ typedef struct tsr_exec_options {
   int threads;              /* 0: OpenMP's default */
   uint32_t noise;           /* TSR_EXEC_NOISE_* sources switched on (default ALL) */
   tsr_exec_timing timing;   /* default ASAP */
-  int serialize_links;      /* nonzero (default): one generation at a time per program link,
-                               in program order (the net layer's per-link generation) */
+  int serialize_links;      /* nonzero (default): an EPR generation waits for a free channel
+                               on every arch link of its route, one pair at a time per
+                               multiplexing mode whichever program link it serves, taken in
+                               program order (docs/executor.md); 0: no such waits */
   int virtual_z;            /* nonzero (default): diagonal single-qubit gates (z, s, sdg, t,
                                tdg, rz, p, u1) are frame changes: no time, no error */
   double cutoff_s;          /* multi-hop links: an elementary pair that waits longer than this
@@ -198,8 +200,6 @@ typedef struct tsr_exec_result {
   double elementary_pairs;     /* elementary pairs heralded per shot (all hops, remakes) */
   double discarded_pairs;      /* discarded by the cutoff per shot */
   uint64_t messages;           /* classical messages per shot */
-  uint64_t implicit_messages;  /* bits read on a module they never reached by a message: taken
-                                  to arrive after the fibre delay (per shot) */
   tsr_exec_stat makespan;      /* seconds */
   double scheduled_makespan_s; /* the compiler's */
   tsr_exec_module_stats *modules;
@@ -227,7 +227,10 @@ void tsr_exec_result_free(tsr_exec_result *r);
  * (every program module must exist in the machine, with at least as many
  * qubits and communication qubits; every program link must have a route),
  * the qubits the program touches, and the dependencies between operations.
- * Stores pointers to p and arch, which must outlive it and not change. */
+ * p must have passed tsr_program_finish (the compiler's and the reader's
+ * programs have): sorted, and every bit a condition or a message reads known
+ * on its module. Stores pointers to p and arch, which must outlive it and not
+ * change. */
 typedef struct tsr_exec tsr_exec;
 
 tsr_status tsr_exec_new(const tsr_program *p, const tsr_arch *arch, tsr_exec **out, tsr_error *err);

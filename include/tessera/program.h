@@ -133,9 +133,20 @@ tsr_status tsr_program_append(tsr_program *p, const tsr_program_op *op, int32_t 
                               tsr_error *err);
 /* Sorts by start time (stable) and checks: qubits within their module (EPR:
  * communication qubits of the link's two modules), no qubit used by two
- * overlapping operations. It does not yet check that a condition's bits were
- * measured or messaged earlier on the module that reads them (the executor
- * charges a fibre delay for such a bit). Computes metrics.makespan_s. */
+ * overlapping operations, and, walking the operations in start order, that
+ * every classical bit an operation reads is known on its module at its start
+ * (each bit of a register condition, the bit of a bit condition, and each bit
+ * a message carries, on the sending module; an EPR generation's condition on
+ * module_a's side). A bit is known everywhere from time 0 until its first
+ * measurement (source bits are 0; scratch bits have no value before they are
+ * measured); a measurement makes it known on its module when it ends, and
+ * nowhere else; a message makes the bits it carries known on module_to when
+ * it arrives (start_s + duration_s), the sender having known them when it
+ * left. Times compare with a relative tolerance of 1e-12. Errors name the
+ * operation (index after sorting, role, module), the bit ("c[3]") and why
+ * (never measured, measured elsewhere and no message brings it, the message
+ * arrives at T after the start, the measurement ends after the start).
+ * Computes metrics.makespan_s. */
 tsr_status tsr_program_finish(tsr_program *p, tsr_error *err);
 
 /* Module owning a program qubit (-1 if none). */

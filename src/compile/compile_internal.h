@@ -124,6 +124,30 @@ static inline void cm_rx(double t, cplx m[4]) {
   m[3] = cos(t / 2);
 }
 
+/* ------------------------------------------------------------ Paulis */
+
+/* Axis bits of the Paulis Z, X, Y. */
+enum { TSR__AX_Z = 1, TSR__AX_X = 2, TSR__AX_Y = 4 };
+
+/* The 2x2 matrix of the Pauli of axis ax. */
+void tsr__pauli(int ax, cplx p[4]);
+/* Axis of u P u^dag for the Pauli P of axis ax when it is +-a Pauli (the
+ * sign in *sign, may be NULL); 0 otherwise. */
+int tsr__pauli_image(const cplx u[4], int ax, int *sign);
+/* Axis bits of the Paulis a two-qubit matrix commutes with on operand k. */
+int tsr__operand_axes(const cplx m[16], unsigned k);
+/* For the Pauli P of axis ax on operand k of a two-qubit m: 1 when m P m^dag
+ * = +-P, 2 when it is +-P times Z on the other operand, 0 otherwise (sign in
+ * *sign, may be NULL). */
+int tsr__pauli_image_2q(const cplx m[16], unsigned k, int ax, int *sign);
+
+/* Prim's minimum spanning tree over nodes[0..nn) of a k x k symmetric weight
+ * matrix w (INFINITY: no edge; nn <= TSR_MODULE_GRAPH_MAX): from[i] (i > 0)
+ * is the index in nodes of node i's tree neighbour. Returns the total
+ * weight, INFINITY when the nodes are not connected. */
+double tsr__prim_mst(const double *w, uint32_t k, const uint32_t *nodes, uint32_t nn,
+                     uint32_t *from);
+
 /* ------------------------------------------------------------ sequences */
 
 /* Appends a gate to a synthesis sequence; returns 0 when full. */

@@ -129,11 +129,41 @@ static void cond_bits(const sched_in *in, const tsr__pop *op, uint32_t *first, u
   }
 }
 
+/* Channels of arch link h: [chan_first[h], chan_first[h] + its channels). */
+static double earliest_free(const tsr__machine *m, const size_t *chan_first,
+                            const double *chan_free, uint32_t h) {
+  double t = INFINITY;
+  uint32_t nc = tsr__machine_hop_channels(m, h);
+  for (size_t c = chan_first[h]; c < chan_first[h] + nc; c++)
+    if (chan_free[c] < t) t = chan_free[c];
+  return t;
+}
+
+/* The channel of arch link h a pair starting at s takes: of those free by
+ * s, the one freed last (the others stay free for earlier starts of later
+ * operations), on a tie the least recently used (chan_last: 1 + the last
+ * operation it served, 0: never), then the first. */
+static size_t pick_channel(const tsr__machine *m, const size_t *chan_first, const double *chan_free,
+                           const size_t *chan_last, uint32_t h, double s) {
+  size_t best = SIZE_MAX;
+  uint32_t nc = tsr__machine_hop_channels(m, h);
+  for (size_t c = chan_first[h]; c < chan_first[h] + nc; c++) {
+    if (chan_free[c] > s) continue;
+    if (best == SIZE_MAX || chan_free[c] > chan_free[best] ||
+        (chan_free[c] == chan_free[best] && chan_last[c] < chan_last[best]))
+      best = c;
+  }
+  return best;
+}
+
 /* List scheduling in program order: every operation starts as soon as its
- * qubits are free, the bits it reads have reached its module, its module
- * has room (ions: one two-qubit gate at a time) and, for EPR pairs, the
- * program link is free (one pair at a time per link). start/dur get the
- * times; *success the estimate. */
+ * qubits are free, the bits it reads have reached its module (a measurement:
+ * the earlier readers of its bit have started and its earlier measurements
+ * have ended, so that start order is write order), its module has room (ions: one two-qubit gate at
+ * a time) and, for EPR pairs, every arch link of the program link's path has a free channel (one
+ * pair at a time per multiplexing mode: program links whose paths share an arch link share its
+ * channels), which the pair holds for its whole duration. start/dur get the times; *success the
+ * estimate. */
 static tsr_status schedule(const sched_in *in, double *start, double *dur, double *log_success_out,
                            double *makespan, tsr_error *err) {
   const tsr__machine *m = in->m;
@@ -144,10 +174,19 @@ static tsr_status schedule(const sched_in *in, double *start, double *dur, doubl
   double *first = tsr_malloc(nq * sizeof *first, err);
   double *avail = tsr_malloc(nb * sizeof *avail, err);
   double *last_read = tsr_calloc(in->nbits + 1, sizeof *last_read, err);
+  double *last_write = tsr_calloc(in->nbits + 1, sizeof *last_write, err);
   double *mod2q = tsr_calloc(n, sizeof *mod2q, err);
-  double *link_free = tsr_calloc(m->nlinks + 1, sizeof *link_free, err);
+  size_t narch = m->arch->n_links, nchan = 0;
+  size_t *chan_first = tsr_malloc((narch + 1) * sizeof *chan_first, err);
+  for (size_t h = 0; chan_first && h < narch; h++) {
+    chan_first[h] = nchan;
+    nchan += tsr__machine_hop_channels(m, (uint32_t)h);
+  }
+  double *chan_free = tsr_calloc(nchan + 1, sizeof *chan_free, err);
+  size_t *chan_last = tsr_calloc(nchan + 1, sizeof *chan_last, err);
   tsr_status st = TSR_OK;
-  if (!ready || !busy || !first || !avail || !last_read || !mod2q || !link_free) {
+  if (!ready || !busy || !first || !avail || !last_read || !last_write || !mod2q || !chan_first ||
+      !chan_free || !chan_last) {
     st = TSR_ERR_NOMEM;
     goto out;
   }
@@ -175,10 +214,16 @@ static tsr_status schedule(const sched_in *in, double *start, double *dur, doubl
         double a = avail[(size_t)b * n + (uint32_t)op->module];
         if (a > s) s = a;
       }
-      if (op->kind == TSR_OP_MEASURE && op->clbit >= 0 && last_read[op->clbit] > s)
-        s = last_read[op->clbit];
+      if (op->kind == TSR_OP_MEASURE && op->clbit >= 0) {
+        if (last_read[op->clbit] > s) s = last_read[op->clbit];
+        if (last_write[op->clbit] > s) s = last_write[op->clbit];
+      }
     }
-    if (op->role == TSR_PROG_EPR && link_free[op->link] > s) s = link_free[op->link];
+    const tsr__plink *pl = op->role == TSR_PROG_EPR ? &m->links[op->link] : NULL;
+    for (uint32_t h = 0; pl && h < pl->hops; h++) {
+      double f = earliest_free(m, chan_first, chan_free, pl->path[h]);
+      if (f > s) s = f;
+    }
     int serial = op->role != TSR_PROG_EPR && op->role != TSR_PROG_MESSAGE && op->nq == 2 &&
                  m->mods[op->module].serial_2q;
     if (serial && mod2q[op->module] > s) s = mod2q[op->module];
@@ -205,8 +250,13 @@ static tsr_status schedule(const sched_in *in, double *start, double *dur, doubl
     if (op->kind == TSR_OP_MEASURE && op->clbit >= 0) {
       for (uint32_t x = 0; x < n; x++) avail[(size_t)op->clbit * n + x] = INFINITY;
       avail[(size_t)op->clbit * n + (uint32_t)op->module] = e;
+      last_write[op->clbit] = e;
     }
-    if (op->role == TSR_PROG_EPR) link_free[op->link] = e;
+    for (uint32_t h = 0; pl && h < pl->hops; h++) {
+      size_t c = pick_channel(m, chan_first, chan_free, chan_last, pl->path[h], s);
+      chan_free[c] = e;
+      chan_last[c] = i + 1;
+    }
     if (serial) mod2q[op->module] = e;
     for (uint32_t k = 0; k < op->nq; k++) {
       uint32_t q = op->q[k];
@@ -238,8 +288,11 @@ out:
   free(first);
   free(avail);
   free(last_read);
+  free(last_write);
   free(mod2q);
-  free(link_free);
+  free(chan_first);
+  free(chan_free);
+  free(chan_last);
   return st;
 }
 
@@ -452,6 +505,12 @@ static void relabel_modules(const tsr__machine *m, const tsr_circuit *dc, const 
     if (part->gate_module[g] < n) part->gate_module[g] = r.best[part->gate_module[g]];
   for (size_t k = 0; part->packet_module && k < part->npackets; k++)
     if (part->packet_module[k] < n) part->packet_module[k] = r.best[part->packet_module[k]];
+  for (size_t e = 0; e < part->nembeds; e++) {
+    uint64_t keep = 0;
+    for (uint32_t b = 0; b < n; b++)
+      if ((part->embeds[e].keep >> b) & 1) keep |= (uint64_t)1 << r.best[b];
+    part->embeds[e].keep = keep;
+  }
 }
 
 /* Passes 3-6 for one partition. */
@@ -679,6 +738,7 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
     }
     for (int k = 0; k < ngraphs; k++) {
       po.teleport = opt.allow_teleport;
+      po.embed = opt.embed;
       tsr_partition *pt = &parts[nparts];
       if ((st = tsr_partition_run(h, graphs[k], &po, pt, err)) != TSR_OK) {
         tsr_error_prefix(err, "partition");
@@ -696,6 +756,7 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
     }
   }
   /* 3-6 for each; the best under the cost model wins. */
+  uint64_t best_estimate = 0;
   for (uint32_t k = 0; k < nparts; k++) {
     if (!fixed[k]) relabel_modules(m, dc, h, &parts[k], opt.cost);
     tsr_compile_options o2 = opt;
@@ -713,9 +774,55 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
     if (!best.prog || better(&cand, &best, opt.cost)) {
       tsr_program_free(best.prog);
       best = cand;
+      best_estimate = parts[k].ebits;
     } else {
       tsr_program_free(cand.prog);
     }
+  }
+  /* When the best program needed more pairs than its partition counted, its
+   * modules' communication qubits were too few for the copies it keeps at
+   * once (the distributor ended some and made them again). Partitions of
+   * packets cut after a span of two-qubit gates count a long-lived copy as
+   * made again, so they prefer copies that live briefly: they compete too. */
+  if (best.prog && h && g && tsr_module_graph_connected(g) &&
+      best.prog->metrics.ebits > best_estimate && 1) {
+    /* Halving the span while it pays (fewer restarts: a second opinion). */
+    int improved = 1;
+    for (size_t div = 4; div <= 32 && st == TSR_OK && improved; div *= 2) {
+      size_t span = h->ngates / div;
+      if (span < 4) break;
+      improved = 0;
+      tsr_packet_graph *hs = NULL;
+      tsr_partition ps;
+      memset(&ps, 0, sizeof ps);
+      tsr_partition_options po;
+      tsr_partition_options_default(&po);
+      po.seed = opt.seed;
+      po.restarts = opt.restarts ? opt.restarts : 4;
+      po.teleport = opt.allow_teleport;
+      po.embed = opt.embed;
+      st = tsr_packet_graph_build_span(dc, span, &hs, err);
+      if (st == TSR_OK) st = tsr_partition_run(hs, g, &po, &ps, err);
+      if (st == TSR_OK) {
+        relabel_modules(m, dc, hs, &ps, opt.cost);
+        tsr_compile_options o2 = opt;
+        o2.allow_teleport = opt.allow_teleport && ps.teleport_ebits > 0;
+        candidate cand = {NULL, 0.0};
+        tsr_error e2;
+        if (run_pipeline(m, dc, hs, &ps, &o2, &cand.prog, &cand.log_success, &e2) == TSR_OK) {
+          if (better(&cand, &best, opt.cost)) {
+            tsr_program_free(best.prog);
+            best = cand;
+            improved = 1;
+          } else {
+            tsr_program_free(cand.prog);
+          }
+        }
+      }
+      tsr_partition_release(&ps);
+      tsr_packet_graph_free(hs);
+    }
+    if (st != TSR_OK) tsr_error_prefix(err, "partition");
   }
   if (!best.prog) {
     st = first_st != TSR_OK ? first_st : TSR_ERR_INTERNAL;

@@ -17,16 +17,25 @@
  * in a module with a free data slot moves there (two CX, the slot reset
  * first when it was used before).
  *
- * Communication qubits are a hard limit: when a module has none free, the
- * least recently used share there is ended first (and re-created later if
- * needed again). */
+ * Embedded sandwiches (the partition's plan, Wu et al. 2023): at the
+ * single-qubit gate that leaves the copies' Pauli, the copies the plan keeps
+ * stay, suspended; the qubit's frame (the Pauli they mirror) follows the
+ * gates; inner gates run where the qubit is and, when they put Z on the
+ * partner, are mirrored on every copy by a CX (CZ for X copies) from the
+ * partner's Z copy there; when the frame is back, the copies serve again.
+ *
+ * A gate runs where both operands already are when it can (no new pair),
+ * else where the partition put it, unless that would end shares and another
+ * module needs as many pairs and ends none. Communication qubits are a hard
+ * limit: when a module has none free, the share there needed again furthest
+ * in the future is ended first (and re-created later if needed again). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline_internal.h"
 
-enum { AX_NONE = 0, AX_Z = 1, AX_X = 2, AX_Y = 4 };
+enum { AX_NONE = 0, AX_Z = TSR__AX_Z, AX_X = TSR__AX_X, AX_Y = TSR__AX_Y };
 enum { CS_NONE = 0, CS_FREE, CS_SHARE, CS_TEMP, CS_HOLD };
 
 typedef struct share {
@@ -60,8 +69,17 @@ typedef struct dist {
                           then on each link; 0: none */
   share *shares;
   size_t nshares, cap_shares;
-  int32_t *share_at; /* [nlog * n] */
-  int *axis;         /* [nlog] axis of the active shares */
+  int32_t *share_at;     /* [nlog * n] */
+  int *axis;             /* [nlog] axis of the active shares */
+  int *frame;            /* [nlog] the qubit's Pauli its copies mirror: axis, or inside an
+                            embedded sandwich the image of axis under the sandwich so far
+                            (the copies are then suspended: they serve no gate) */
+  size_t *resume_op;     /* [nlog] inside a sandwich: the op that ends it */
+  int64_t *embed_at;     /* [nops] embedding (index into part->embeds) opened by the op, -1 */
+  uint64_t *packet_span; /* [npackets] modules the partition has each packet reach */
+  struct steiner *trees; /* cache: Steiner trees of module sets */
+  double *link_cost;     /* [n * n] program link cost, INFINITY: none */
+  size_t ntrees, cap_trees;
   uint64_t clock;
   uint64_t *known; /* [nbits] modules where the bit's current value is known */
   size_t nbits, cap_bits;
@@ -181,50 +199,14 @@ static tsr_status ship_condition(dist *d, int64_t cond, uint32_t mod) {
 
 /* ------------------------------------------------------------ Paulis */
 
-static void pauli_matrix(int ax, cplx p[4]) {
-  if (ax == AX_Z) {
-    p[0] = 1, p[1] = 0, p[2] = 0, p[3] = -1;
-  } else if (ax == AX_X) {
-    p[0] = 0, p[1] = 1, p[2] = 1, p[3] = 0;
-  } else {
-    p[0] = 0, p[1] = -I, p[2] = I, p[3] = 0;
-  }
-}
-
 /* +1 when u P u^dag = P, -1 when = -P, 0 otherwise. */
 static int axis_action(const cplx u[4], int ax) {
-  cplx p[4], ud[4], t[4], r[4];
-  pauli_matrix(ax, p);
-  cm_adj(2, u, ud);
-  cm_mul(2, p, ud, t);
-  cm_mul(2, u, t, r);
-  int plus = 1, minus = 1;
-  for (int i = 0; i < 4; i++) {
-    if (cabs(r[i] - p[i]) > 1e-9) plus = 0;
-    if (cabs(r[i] + p[i]) > 1e-9) minus = 0;
-  }
-  return plus ? 1 : (minus ? -1 : 0);
+  int sign = 0;
+  return tsr__pauli_image(u, ax, &sign) == ax ? sign : 0;
 }
 
-/* Axes with which a two-qubit matrix commutes on operand k. */
 static int operand_axes(const cplx g[16], unsigned k) {
-  int mask = 0;
-  const int axes[3] = {AX_Z, AX_X, AX_Y};
-  cplx id[4] = {1, 0, 0, 1};
-  for (int w = 0; w < 3; w++) {
-    cplx p[4], pm[16], a[16], b[16];
-    pauli_matrix(axes[w], p);
-    if (k == 0)
-      cm_kron2(id, p, pm);
-    else
-      cm_kron2(p, id, pm);
-    cm_mul(4, g, pm, a);
-    cm_mul(4, pm, g, b);
-    int ok = 1;
-    for (int i = 0; i < 16 && ok; i++) ok = cabs(a[i] - b[i]) < 1e-9;
-    if (ok) mask |= axes[w];
-  }
-  return mask;
+  return tsr__operand_axes(g, k);
 }
 
 /* V with V P V^dag = Z, as gates in time order (into the P frame), and its
@@ -286,16 +268,18 @@ static tsr_status end_subtree(dist *d, int32_t s) {
   return end_share(d, s);
 }
 
-static int axis_action(const cplx u[4], int ax);
-static int operand_axes(const cplx g[16], unsigned k);
-
 /* When the share will next be needed: the index of the next operation that
  * uses q's copy in the share's module (by the partition's gate placement),
  * or SIZE_MAX when an operation that breaks the share (a gate that does not
  * keep its axis, a measurement) comes first or there is none. */
 static size_t share_next_use(const dist *d, const share *sh) {
   const tsr_circuit *c = d->c;
-  for (size_t j = d->cur_op + 1; j < c->nops; j++) {
+  /* A suspended copy serves again once its sandwich ends. */
+  size_t from = d->cur_op + 1;
+  if (d->axis[sh->q] != AX_NONE && d->frame[sh->q] != d->axis[sh->q] &&
+      d->resume_op[sh->q] + 1 > from)
+    from = d->resume_op[sh->q] + 1;
+  for (size_t j = from; j < c->nops; j++) {
     const tsr_op *op = &c->ops[j];
     int k = -1;
     for (uint32_t t = 0; t < op->nqubits; t++)
@@ -426,12 +410,23 @@ static tsr_status entangle(dist *d, uint32_t q, uint32_t from, uint32_t to, int 
   *share_slot(d, q, to) = s;
   d->comm_share[ct] = s;
   d->axis[q] = ax;
+  d->frame[q] = ax;
   pin_chain(d, s, 1);
   *made = s;
   return TSR_OK;
 }
 
+static tsr_status end_share_fixing(dist *d, int32_t s, int64_t partner);
+
 static tsr_status end_share(dist *d, int32_t s) {
+  return end_share_fixing(d, s, -1);
+}
+
+/* Ends share s. With partner >= 0 the copy's relation to the qubit also
+ * holds a Z of the partner (an inner gate of a sandwich ran and was not
+ * mirrored on this copy yet), so the correction applies Z to the partner
+ * too. */
+static tsr_status end_share_fixing(dist *d, int32_t s, int64_t partner) {
   share *sh = &d->shares[s];
   uint32_t q = sh->q, c = sh->comm, mod = sh->module;
   uint32_t pmod = sh->parent >= 0 ? d->shares[sh->parent].module : d->loc_mod[q];
@@ -442,10 +437,19 @@ static tsr_status end_share(dist *d, int32_t s) {
   if (sh->axis == AX_Z) st = emit_1q(d, R, TSR_GATE_H, c, NULL, 0, -1);
   if (sh->axis == AX_Y) st = emit_1q(d, R, TSR_GATE_SDG, c, NULL, 0, -1);
   uint32_t bit = 0;
-  tsr_gate fix = sh->axis == AX_Z ? TSR_GATE_Z : (sh->axis == AX_X ? TSR_GATE_X : TSR_GATE_Y);
+  /* The correction is the Pauli the copy mirrors on its parent: inside a
+   * sandwich the qubit's frame, not the axis. */
+  int mirrored = sh->parent < 0 ? d->frame[q] : sh->axis;
+  tsr_gate fix = mirrored == AX_Z ? TSR_GATE_Z : (mirrored == AX_X ? TSR_GATE_X : TSR_GATE_Y);
   if (st || (st = new_bits(d, 1, &bit)) || (st = emit_measure(d, R, c, bit)) ||
       (st = emit_message(d, mod, pmod, bit, 1)) || (st = emit_1q(d, R, fix, ph, NULL, 0, bit)))
     return st;
+  if (partner >= 0) {
+    uint32_t pq = (uint32_t)partner;
+    if ((st = ship_bits(d, bit, 1, d->loc_mod[pq])) ||
+        (st = emit_1q(d, R, TSR_GATE_Z, d->loc_q[pq], NULL, 0, bit)))
+      return st;
+  }
   sh = &d->shares[s];
   sh->active = 0;
   *share_slot(d, q, mod) = -1;
@@ -453,7 +457,7 @@ static tsr_status end_share(dist *d, int32_t s) {
   d->comm_share[c] = -1;
   int any = 0;
   for (uint32_t m2 = 0; m2 < d->n; m2++) any |= *share_slot(d, q, m2) >= 0;
-  if (!any) d->axis[q] = AX_NONE;
+  if (!any) d->axis[q] = d->frame[q] = AX_NONE;
   return TSR_OK;
 }
 
@@ -468,7 +472,25 @@ static tsr_status end_all(dist *d, uint32_t q) {
     tsr_status st = end_subtree(d, root);
     if (st != TSR_OK) return st;
   }
-  d->axis[q] = AX_NONE;
+  d->axis[q] = d->frame[q] = AX_NONE;
+  return TSR_OK;
+}
+
+/* Whether q's copies are suspended inside an embedded sandwich. */
+static int suspended(const dist *d, uint32_t q) {
+  return d->axis[q] != AX_NONE && d->frame[q] != d->axis[q];
+}
+
+/* Flips every copy of q (the qubit's mirrored Pauli changed sign): X for a
+ * Z copy, Z for X and Y copies. */
+static tsr_status flip_copies(dist *d, uint32_t q) {
+  tsr_gate flip = d->axis[q] == AX_Z ? TSR_GATE_X : TSR_GATE_Z;
+  for (uint32_t mod = 0; mod < d->n; mod++) {
+    int32_t s = *share_slot(d, q, mod);
+    if (s < 0) continue;
+    tsr_status st = emit_1q(d, TSR_PROG_LOCAL, flip, d->shares[s].comm, NULL, 0, -1);
+    if (st != TSR_OK) return st;
+  }
   return TSR_OK;
 }
 
@@ -613,16 +635,57 @@ static uint32_t nearest_holder(const dist *d, uint32_t q, uint32_t mod) {
   return best;
 }
 
+/* Whether q or a copy of it usable by a gate with operand axes `axes` is in
+ * module mod. */
+static int present(const dist *d, uint32_t q, int axes, uint32_t mod) {
+  if (d->loc_mod[q] == mod) return 1;
+  return axes && d->share_at[(size_t)q * d->n + mod] >= 0 && (d->axis[q] & axes) &&
+         !suspended(d, q);
+}
+
+static uint32_t free_comm_now(const dist *d, uint32_t mod) {
+  const tsr__mod *md = &d->m->mods[mod];
+  uint32_t lo = md->first + md->capacity, k = 0;
+  for (uint32_t x = lo; x < lo + md->comm_use; x++) k += d->cstate[x] == CS_FREE;
+  return k;
+}
+
+/* New EPR pairs a gate would need to run in module mod, and how many of
+ * the communication qubits they land on are not free (a share there would
+ * have to end). */
+static void run_cost(const dist *d, const uint32_t q[2], const int axes[2], uint32_t mod,
+                     uint32_t *pairs, uint32_t *evict) {
+  uint32_t need[TSR_MODULE_GRAPH_MAX] = {0};
+  *pairs = *evict = 0;
+  for (int k = 0; k < 2; k++) {
+    if (present(d, q[k], axes[k], mod)) continue;
+    uint32_t from = (d->axis[q[k]] & axes[k]) && !suspended(d, q[k]) ? nearest_holder(d, q[k], mod)
+                                                                     : d->loc_mod[q[k]];
+    need[from]++; /* the sender's temporary half */
+    while (from != mod && d->m->next[(size_t)from * d->n + mod] >= 0) {
+      from = (uint32_t)d->m->next[(size_t)from * d->n + mod];
+      need[from]++;
+      (*pairs)++;
+    }
+  }
+  for (uint32_t x = 0; x < d->n; x++) {
+    uint32_t f = free_comm_now(d, x);
+    if (need[x] > f) *evict += need[x] - f;
+  }
+}
+
 /* Whether a gate with operand axes `axes` can run in module mod. */
 static int gate_feasible(const dist *d, const uint32_t q[2], const int axes[2], uint32_t mod) {
   uint32_t n = d->n, shared = 0;
   for (int k = 0; k < 2; k++) {
     if (d->loc_mod[q[k]] == mod) continue;
     if (!axes[k]) return 0;
-    if (d->share_at[(size_t)q[k] * n + mod] >= 0 && (d->axis[q[k]] & axes[k]))
+    if (d->share_at[(size_t)q[k] * n + mod] >= 0 && (d->axis[q[k]] & axes[k]) &&
+        !suspended(d, q[k]))
       continue; /* reusable copy already there */
     shared++;
-    uint32_t from = (d->axis[q[k]] & axes[k]) ? nearest_holder(d, q[k], mod) : d->loc_mod[q[k]];
+    uint32_t from = (d->axis[q[k]] & axes[k]) && !suspended(d, q[k]) ? nearest_holder(d, q[k], mod)
+                                                                     : d->loc_mod[q[k]];
     if (d->m->next[(size_t)from * n + mod] < 0) return 0;
     uint32_t cur = from;
     int first = 1;
@@ -644,6 +707,199 @@ static int pick_axis(int allowed, int current) {
   return AX_Y;
 }
 
+/* ------------------------------------------------------------ Steiner routes */
+
+/* Exact Steiner trees (every subset of the other modules as Steiner nodes,
+ * each with a minimum spanning tree over the program links) up to this many
+ * modules; beyond, copies follow shortest paths from the nearest holder. */
+#define STEINER_EXACT_MODULES 10
+
+typedef struct steiner {
+  uint64_t terminals;
+  int ok;
+  uint64_t adj[STEINER_EXACT_MODULES]; /* tree edges as neighbour masks */
+} steiner;
+
+/* Minimum spanning tree over the modules of `nodes` with program links; its
+ * cost, or INFINITY when they are not connected. */
+static double spanning_tree(const dist *d, uint64_t nodes, uint64_t adj[]) {
+  uint32_t list[STEINER_EXACT_MODULES], from[STEINER_EXACT_MODULES], nn = 0;
+  for (uint32_t x = 0; x < d->n; x++) {
+    adj[x] = 0;
+    if ((nodes >> x) & 1) list[nn++] = x;
+  }
+  double total = tsr__prim_mst(d->link_cost, d->n, list, nn, from);
+  for (uint32_t i = 1; i < nn && isfinite(total); i++) {
+    adj[list[i]] |= (uint64_t)1 << list[from[i]];
+    adj[list[from[i]]] |= (uint64_t)1 << list[i];
+  }
+  return total;
+}
+
+/* The Steiner tree of a module set (cached); NULL when there is none to use. */
+static const steiner *steiner_tree(dist *d, uint64_t terminals) {
+  if (d->n > STEINER_EXACT_MODULES) return NULL;
+  for (size_t i = 0; i < d->ntrees; i++)
+    if (d->trees[i].terminals == terminals) return d->trees[i].ok ? &d->trees[i] : NULL;
+  if (d->ntrees == d->cap_trees) {
+    size_t cap = d->cap_trees ? 2 * d->cap_trees : 16;
+    steiner *g = realloc(d->trees, cap * sizeof *g);
+    if (!g) return NULL;
+    d->trees = g;
+    d->cap_trees = cap;
+  }
+  steiner *t = &d->trees[d->ntrees++];
+  memset(t, 0, sizeof *t);
+  t->terminals = terminals;
+  uint64_t others = all_modules(d->n) & ~terminals, adj[STEINER_EXACT_MODULES];
+  double best = INFINITY;
+  uint32_t best_nodes = 0;
+  for (uint64_t x = others;; x = (x - 1) & others) {
+    double c = spanning_tree(d, terminals | x, adj);
+    uint32_t nodes = (uint32_t)__builtin_popcountll(terminals | x);
+    if (c < best - 1e-12 || (c < best + 1e-12 && nodes < best_nodes)) {
+      best = c;
+      best_nodes = nodes;
+      memcpy(t->adj, adj, sizeof adj);
+      t->ok = 1;
+    }
+    if (x == 0) break;
+  }
+  return t->ok ? t : NULL;
+}
+
+/* The modules a new copy of q for module M passes, from a holder to M, along
+ * the Steiner tree of `terminals` (the modules the partition has q's packet
+ * reach, which the partition costs) when there is one and its hops have
+ * room; else the shortest path from the nearest holder. Returns the count. */
+static uint32_t copy_route(dist *d, uint32_t q, uint32_t M, uint64_t terminals, uint32_t *route) {
+  uint32_t root = d->loc_mod[q], n = d->n;
+  terminals |= ((uint64_t)1 << root) | ((uint64_t)1 << M);
+  const steiner *t = __builtin_popcountll(terminals) > 2 ? steiner_tree(d, terminals) : NULL;
+  if (t) {
+    int32_t parent[STEINER_EXACT_MODULES];
+    uint32_t queue[STEINER_EXACT_MODULES], qh = 0, qt = 0;
+    for (uint32_t x = 0; x < n; x++) parent[x] = -2;
+    parent[root] = -1;
+    queue[qt++] = root;
+    while (qh < qt) {
+      uint32_t x = queue[qh++];
+      for (uint32_t y = 0; y < n; y++)
+        if (((t->adj[x] >> y) & 1) && parent[y] == -2) parent[y] = (int32_t)x, queue[qt++] = y;
+    }
+    if (parent[M] != -2) {
+      uint32_t path[STEINER_EXACT_MODULES], np = 0, x = M;
+      for (;;) {
+        path[np++] = x;
+        if (x == root || *share_slot(d, q, x) >= 0) break;
+        x = (uint32_t)parent[x];
+      }
+      /* room: one free communication qubit at M, two at every relay, one or
+       * two at the sender (two when its holder is a communication qubit) */
+      int ok = free_comm_count(d, M) >= 1;
+      for (uint32_t i = 1; i < np && ok; i++) {
+        uint32_t need = i + 1 < np || is_comm(d, holder(d, q, path[i])) ? 2 : 1;
+        ok = free_comm_count(d, path[i]) >= need;
+      }
+      if (ok) {
+        for (uint32_t i = 0; i < np; i++) route[i] = path[np - 1 - i];
+        return np;
+      }
+    }
+  }
+  uint32_t from = nearest_holder(d, q, M), nr = 0;
+  route[nr++] = from;
+  while (from != M) {
+    from = (uint32_t)d->m->next[(size_t)from * n + M];
+    route[nr++] = from;
+  }
+  return nr;
+}
+
+/* A copy of q usable in module M in the frame of one of the axes `axes`
+ * (q's own qubit when it lives there): an existing one, or made by
+ * cat-entanglers along the path from the nearest holder. The share returned
+ * in *made (-1: q itself) is pinned. */
+static tsr_status obtain_copy(dist *d, uint32_t q, uint32_t M, int axes, uint64_t terminals,
+                              int32_t *made) {
+  *made = -1;
+  if (d->loc_mod[q] == M) return TSR_OK;
+  int32_t s = *share_slot(d, q, M);
+  if (s >= 0 && (d->axis[q] & axes) && !suspended(d, q)) {
+    pin_chain(d, s, 1);
+    *made = s;
+    return TSR_OK;
+  }
+  tsr_status st;
+  int ax = pick_axis(axes, d->axis[q]);
+  if (d->axis[q] && (d->axis[q] != ax || suspended(d, q))) {
+    if ((st = end_all(d, q)) != TSR_OK) return st;
+  }
+  uint32_t route[TSR_MODULE_GRAPH_MAX + 1];
+  uint32_t nr = copy_route(d, q, M, terminals, route), from = route[0];
+  int32_t hs = d->loc_mod[q] == from ? -1 : *share_slot(d, q, from);
+  pin_chain(d, hs, 1);
+  st = TSR_OK;
+  for (uint32_t i = 1; i < nr; i++) {
+    uint32_t nx = route[i];
+    int32_t nw = -1;
+    st = entangle(d, q, from, nx, ax, &nw);
+    pin_chain(d, nw, -1);
+    if (st != TSR_OK) break;
+    pin_chain(d, nw, 1);
+    pin_chain(d, hs, -1);
+    hs = nw;
+    from = nx;
+  }
+  if (st != TSR_OK) {
+    pin_chain(d, hs, -1);
+    return st;
+  }
+  *made = hs;
+  return TSR_OK;
+}
+
+/* Communication qubits of mod that are free or hold a share that may be
+ * ended (not pinned). */
+static uint32_t spare_comm(const dist *d, uint32_t mod) {
+  const tsr__mod *md = &d->m->mods[mod];
+  uint32_t lo = md->first + md->capacity, k = 0;
+  for (uint32_t x = lo; x < lo + md->comm_use; x++) {
+    if (d->cstate[x] == CS_FREE) k++;
+    if (d->cstate[x] == CS_SHARE && d->comm_share[x] >= 0 && !d->shares[d->comm_share[x]].pinned)
+      k++;
+  }
+  return k;
+}
+
+/* After an inner gate of q's sandwich that put Z on partner p: mirrors it
+ * on q's (suspended) copy s by a CX (CZ for an X copy) from p's Z copy in
+ * the copy's module, made there when needed (one hop, room on both sides);
+ * when that cannot be, the copy ends with the partner's Z in its
+ * correction. */
+static tsr_status mirror_inner_gate(dist *d, uint32_t q, int32_t s, uint32_t p) {
+  uint32_t x = d->shares[s].module, src = d->loc_mod[p];
+  int present = src == x || (*share_slot(d, p, x) >= 0 && (d->axis[p] & AX_Z) && !suspended(d, p));
+  if (!present) {
+    if (d->axis[p] & AX_Z && !suspended(d, p)) src = nearest_holder(d, p, x);
+    int direct = d->m->link[(size_t)src * d->n + x] >= 0;
+    if (!direct || spare_comm(d, x) < 1 || spare_comm(d, src) < 1 || suspended(d, p) ||
+        (d->axis[p] && !(d->axis[p] & AX_Z)))
+      return end_share_fixing(d, s, p); /* kept copies are roots: no children */
+  }
+  int32_t ps = -1;
+  pin_chain(d, s, 1);
+  tsr_status st = obtain_copy(d, p, x, AX_Z, 0, &ps);
+  pin_chain(d, s, -1);
+  if (st != TSR_OK) return st;
+  uint32_t hp = ps >= 0 ? d->shares[ps].comm : d->loc_q[p];
+  if (ps >= 0) d->shares[ps].last_use = ++d->clock;
+  st = emit_2q(d, TSR_PROG_LOCAL, d->axis[q] == AX_Z ? TSR_GATE_CX : TSR_GATE_CZ, hp,
+               d->shares[s].comm);
+  pin_chain(d, ps, -1);
+  return st;
+}
+
 static tsr_status do_gate_2q(dist *d, size_t i) {
   const tsr_op *op = &d->c->ops[i];
   uint32_t q[2] = {op->qubits[0], op->qubits[1]};
@@ -662,10 +918,54 @@ static tsr_status do_gate_2q(dist *d, size_t i) {
       }
     }
   }
-  /* Where the gate runs. */
-  uint32_t cand[3 + TSR_MODULE_GRAPH_MAX], nc = 0;
-  if (gv >= 0 && d->part->gate_module && d->part->gate_module[gv] < d->n)
-    cand[nc++] = d->part->gate_module[gv];
+  /* An operand inside an embedded sandwich: the gate runs where it is and,
+   * when it puts Z on the partner, is mirrored on its copies. */
+  int inner[2] = {0, 0}, isign[2] = {1, 1};
+  for (int k = 0; k < 2; k++) {
+    if (!suspended(d, q[k])) continue;
+    inner[k] = tsr__pauli_image_2q(g, (unsigned)k, d->frame[q[k]], &isign[k]);
+    if (!inner[k] || (k == 1 && inner[0]) || op->cond >= 0) {
+      inner[k] = 0;
+      if ((st = end_all(d, q[k])) != TSR_OK) return st;
+    }
+  }
+  int ki = inner[0] ? 0 : (inner[1] ? 1 : -1);
+  if (ki >= 0 && !gate_feasible(d, q, axes, d->loc_mod[q[ki]])) {
+    inner[ki] = 0;
+    if ((st = end_all(d, q[ki])) != TSR_OK) return st;
+    ki = -1;
+  }
+  /* Where the gate runs: inside a sandwich where the qubit is; else where
+   * both operands already are (the qubit or a usable copy: no new pair),
+   * the partition's module first; else the partition's module. */
+  uint32_t cand[8 + 3 * TSR_MODULE_GRAPH_MAX], nc = 0;
+  if (ki >= 0) cand[nc++] = d->loc_mod[q[ki]];
+  uint32_t planned = gv >= 0 && d->part->gate_module && d->part->gate_module[gv] < d->n
+                         ? d->part->gate_module[gv]
+                         : UINT32_MAX;
+  if (ki < 0) {
+    if (planned != UINT32_MAX && present(d, q[0], axes[0], planned) &&
+        present(d, q[1], axes[1], planned))
+      cand[nc++] = planned;
+    for (uint32_t x = 0; x < d->n; x++)
+      if (present(d, q[0], axes[0], x) && present(d, q[1], axes[1], x)) cand[nc++] = x;
+  }
+  if (planned != UINT32_MAX && ki < 0 && d->n <= TSR_MODULE_GRAPH_MAX) {
+    /* The partition's module costs as many pairs as any other here, but
+     * when its pairs would end shares (communication qubits full), a
+     * module needing as many pairs and no ending goes first. */
+    uint32_t pp, pe;
+    run_cost(d, q, axes, planned, &pp, &pe);
+    if (pe > 0) {
+      for (uint32_t x = 0; x < d->n; x++) {
+        uint32_t xp, xe;
+        if (x == planned) continue;
+        run_cost(d, q, axes, x, &xp, &xe);
+        if (xp <= pp && xe == 0) cand[nc++] = x;
+      }
+    }
+  }
+  if (planned != UINT32_MAX) cand[nc++] = planned;
   cand[nc++] = d->loc_mod[q[0]];
   cand[nc++] = d->loc_mod[q[1]];
   for (uint32_t x = 0; x < d->n; x++) cand[nc++] = x;
@@ -686,9 +986,15 @@ static tsr_status do_gate_2q(dist *d, size_t i) {
                          i, tsr_gate_get(op->kind)->name, q[0], q[1]);
   }
   uint32_t M = (uint32_t)mod;
-  /* Shares whose axis the gate does not keep end first. */
+  if (ki >= 0 && M != d->loc_mod[q[ki]]) {
+    if ((st = end_all(d, q[ki])) != TSR_OK) return st;
+    ki = -1;
+  }
+  /* Shares whose axis the gate does not keep end first (a suspended
+   * operand's shares are judged by its frame above). */
   for (int k = 0; k < 2; k++) {
-    if (d->axis[q[k]] && !(d->axis[q[k]] & axes[k])) {
+    if (k == ki) continue;
+    if (d->axis[q[k]] && (!(d->axis[q[k]] & axes[k]) || suspended(d, q[k]))) {
       if ((st = end_all(d, q[k])) != TSR_OK) return st;
     }
   }
@@ -701,34 +1007,9 @@ static tsr_status do_gate_2q(dist *d, size_t i) {
       continue;
     }
     remote = 1;
-    int32_t s = *share_slot(d, q[k], M);
-    if (s < 0) {
-      int ax = pick_axis(axes[k], d->axis[q[k]]);
-      if (d->axis[q[k]] && d->axis[q[k]] != ax) {
-        if ((st = end_all(d, q[k])) != TSR_OK) return st;
-      }
-      uint32_t from = nearest_holder(d, q[k], M);
-      int32_t hs = d->loc_mod[q[k]] == from ? -1 : *share_slot(d, q[k], from);
-      pin_chain(d, hs, 1);
-      while (from != M) {
-        uint32_t nx = (uint32_t)d->m->next[(size_t)from * d->n + M];
-        int32_t made = -1;
-        st = entangle(d, q[k], from, nx, ax, &made);
-        pin_chain(d, made, -1);
-        if (st != TSR_OK) break;
-        pin_chain(d, made, 1);
-        pin_chain(d, hs, -1);
-        hs = made;
-        from = nx;
-      }
-      if (st != TSR_OK) {
-        pin_chain(d, hs, -1);
-        return st;
-      }
-      s = hs;
-    } else {
-      pin_chain(d, s, 1);
-    }
+    int32_t s = -1;
+    uint64_t span = gv >= 0 ? d->packet_span[d->h->gate_packet[gv][k]] : 0;
+    if ((st = obtain_copy(d, q[k], M, axes[k], span, &s)) != TSR_OK) return st;
     pinned[k] = s;
     d->shares[s].last_use = ++d->clock;
     use[k] = d->shares[s].comm;
@@ -742,22 +1023,78 @@ static tsr_status do_gate_2q(dist *d, size_t i) {
   for (uint32_t k = 0; k < op->nparams && k < 4; k++) out.p[k] = op->params[k];
   out.cond_src = op->cond;
   st = emit(d, &out);
+  if (st == TSR_OK && ki >= 0) {
+    uint32_t qi = q[ki], p = q[1 - ki];
+    if (isign[ki] < 0) st = flip_copies(d, qi);
+    if (st == TSR_OK && inner[ki] == 2) {
+      /* Every copy of qi stays pinned while the others are mirrored. */
+      int32_t list[TSR_MODULE_GRAPH_MAX];
+      uint32_t nl = 0;
+      for (uint32_t x = 0; x < d->n; x++) {
+        int32_t sx = *share_slot(d, qi, x);
+        if (sx >= 0) {
+          list[nl++] = sx;
+          pin_chain(d, sx, 1);
+        }
+      }
+      for (uint32_t j = 0; j < nl; j++) {
+        pin_chain(d, list[j], -1);
+        if (st == TSR_OK && d->shares[list[j]].active) st = mirror_inner_gate(d, qi, list[j], p);
+      }
+    }
+  }
   for (int k = 0; k < 2; k++) pin_chain(d, pinned[k], -1);
   if (remote) d->remote++;
   return st;
+}
+
+/* Opens the embedding planned at op i on q: copies outside the plan's keep
+ * set (and relayed ones) end, the others stay, suspended. Returns 1 when
+ * some copy stays. */
+static tsr_status open_sandwich(dist *d, size_t i, uint32_t q, int *opened) {
+  *opened = 0;
+  int64_t e = d->embed_at[i];
+  if (e < 0) return TSR_OK;
+  const struct tsr_embed *em = &d->part->embeds[e];
+  const struct tsr_sandwich *sw = &d->h->sandwiches[em->sandwich];
+  if (sw->qubit != q || d->frame[q] != d->axis[q]) return TSR_OK;
+  for (uint32_t mod = 0; mod < d->n; mod++) {
+    int32_t s = *share_slot(d, q, mod);
+    if (s < 0 || !d->shares[s].active) continue;
+    if (d->shares[s].parent >= 0 || !(em->keep & ((uint64_t)1 << mod)) ||
+        d->loc_mod[q] != d->part->module_of[q]) {
+      tsr_status st = end_subtree(d, s);
+      if (st != TSR_OK) return st;
+    }
+  }
+  for (uint32_t mod = 0; mod < d->n; mod++) {
+    int32_t s = *share_slot(d, q, mod);
+    if (s >= 0 && d->shares[s].active) *opened = 1;
+  }
+  d->resume_op[q] = sw->close_op;
+  return TSR_OK;
 }
 
 static tsr_status do_gate_1q(dist *d, size_t i) {
   const tsr_op *op = &d->c->ops[i];
   uint32_t q = op->qubits[0];
   tsr_status st;
-  int action = 0;
+  int flip = 0, keep = 0;
   if (d->axis[q] && op->cond < 0) {
     cplx u[4];
     if ((st = op_matrix(op, u, d->err)) != TSR_OK) return st;
-    action = axis_action(u, d->axis[q]);
+    int sign = 1, f = tsr__pauli_image(u, d->frame[q], &sign);
+    if (f == d->frame[q] || (f && suspended(d, q))) {
+      keep = 1; /* the frame stays, or moves inside a sandwich */
+    } else if (f) {
+      if ((st = open_sandwich(d, i, q, &keep)) != TSR_OK) return st;
+    }
+    if (keep) {
+      d->frame[q] = f;
+      flip = sign < 0;
+    }
   }
-  if (d->axis[q] && action == 0) {
+  if (d->axis[q] && !keep) {
     if ((st = end_all(d, q)) != TSR_OK) return st;
   }
   if ((st = ship_condition(d, op->cond, d->loc_mod[q])) != TSR_OK) return st;
@@ -768,16 +1105,7 @@ static tsr_status do_gate_1q(dist *d, size_t i) {
   for (uint32_t k = 0; k < op->nparams && k < 4; k++) out.p[k] = op->params[k];
   out.cond_src = op->cond;
   if ((st = emit(d, &out)) != TSR_OK) return st;
-  if (action == -1) {
-    /* Flip every copy: X for a Z share, Z for X and Y shares. */
-    tsr_gate flip = d->axis[q] == AX_Z ? TSR_GATE_X : TSR_GATE_Z;
-    for (uint32_t mod = 0; mod < d->n; mod++) {
-      int32_t s = *share_slot(d, q, mod);
-      if (s < 0) continue;
-      if ((st = emit_1q(d, TSR_PROG_LOCAL, flip, d->shares[s].comm, NULL, 0, -1)) != TSR_OK)
-        return st;
-    }
-  }
+  if (flip && d->axis[q]) return flip_copies(d, q);
   return TSR_OK;
 }
 
@@ -841,11 +1169,15 @@ tsr_status tsr__distribute(const tsr__machine *m, const tsr_circuit *c, const ts
   d.last_epr = tsr_calloc(nq + m->nlinks, sizeof *d.last_epr, err);
   d.share_at = tsr_malloc(((size_t)d.nlog * d.n + 1) * sizeof *d.share_at, err);
   d.axis = tsr_calloc(d.nlog + 1, sizeof *d.axis, err);
+  d.frame = tsr_calloc(d.nlog + 1, sizeof *d.frame, err);
+  d.resume_op = tsr_calloc(d.nlog + 1, sizeof *d.resume_op, err);
+  d.embed_at = tsr_malloc((c->nops + 1) * sizeof *d.embed_at, err);
   d.gate_of_op = tsr_malloc((c->nops + 1) * sizeof *d.gate_of_op, err);
   res->initial = tsr_malloc((d.nlog + 1) * sizeof *res->initial, err);
   res->final = tsr_malloc((d.nlog + 1) * sizeof *res->final, err);
   if (!d.loc_mod || !d.loc_q || !d.owner || !d.dirty || !d.cstate || !d.comm_share || !d.last_op ||
-      !d.last_epr || !d.share_at || !d.axis || !d.gate_of_op || !res->initial || !res->final) {
+      !d.last_epr || !d.share_at || !d.axis || !d.frame || !d.resume_op || !d.embed_at ||
+      !d.gate_of_op || !res->initial || !res->final) {
     st = TSR_ERR_NOMEM;
     goto out;
   }
@@ -853,6 +1185,36 @@ tsr_status tsr__distribute(const tsr__machine *m, const tsr_circuit *c, const ts
   for (size_t i = 0; i < (size_t)d.nlog * d.n; i++) d.share_at[i] = -1;
   for (size_t i = 0; i < c->nops; i++) d.gate_of_op[i] = -1;
   for (size_t g = 0; h && g < h->ngates; g++) d.gate_of_op[h->gate_op[g]] = (int64_t)g;
+  for (size_t i = 0; i < c->nops; i++) d.embed_at[i] = -1;
+  d.link_cost = tsr_malloc(((size_t)d.n * d.n + 1) * sizeof *d.link_cost, err);
+  if (!d.link_cost) {
+    st = TSR_ERR_NOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < (size_t)d.n * d.n; i++) {
+    int32_t l = m->link[i];
+    d.link_cost[i] = l >= 0 ? m->links[l].cost : INFINITY;
+  }
+  d.packet_span = tsr_calloc(h && h->npackets ? h->npackets : 1, sizeof *d.packet_span, err);
+  if (!d.packet_span) {
+    st = TSR_ERR_NOMEM;
+    goto out;
+  }
+  for (size_t e = 0; h && part && part->gate_module && e < h->npackets; e++) {
+    uint64_t span = 0;
+    if (part->packet_module && part->packet_module[e] < d.n)
+      span |= (uint64_t)1 << part->packet_module[e];
+    for (size_t i = h->packet_start[e]; i < h->packet_start[e + 1]; i++) {
+      uint32_t gm = part->gate_module[h->packet_gates[i]];
+      if (gm < d.n) span |= (uint64_t)1 << gm;
+    }
+    d.packet_span[e] = span;
+  }
+  for (size_t e = 0; h && part && e < part->nembeds; e++) {
+    if (part->embeds[e].sandwich >= h->nsandwiches) continue;
+    size_t at = h->sandwiches[part->embeds[e].sandwich].open_op;
+    if (at < c->nops) d.embed_at[at] = (int64_t)e;
+  }
   for (uint32_t mod = 0; mod < d.n; mod++) {
     const tsr__mod *md = &m->mods[mod];
     for (uint32_t k = 0; k < md->comm_use; k++) d.cstate[md->first + md->capacity + k] = CS_FREE;
@@ -908,6 +1270,12 @@ out:
   free(d.shares);
   free(d.share_at);
   free(d.axis);
+  free(d.frame);
+  free(d.resume_op);
+  free(d.embed_at);
+  free(d.packet_span);
+  free(d.link_cost);
+  free(d.trees);
   free(d.known);
   free(d.gate_of_op);
   if (st != TSR_OK) tsr__dist_result_release(res);

@@ -40,6 +40,7 @@ void tsr_compile_options_default(tsr_compile_options *opt) {
   opt->cost = TSR_COST_EBITS;
   opt->seed = 1;
   opt->allow_teleport = 1;
+  opt->embed = 1;
   opt->route = 1;
   opt->native = 1;
   opt->restarts = 0;
@@ -282,7 +283,7 @@ tsr_status tsr__machine_build(const tsr_arch *arch, const tsr_compile_options *o
       if (!isfinite(best[dst])) continue;
       /* Walk the path back: hop latencies, fidelities, swap nodes. */
       double lat[64], wprod = 1.0, swap_time = 0.0, delay = 0.0;
-      uint32_t nh = 0;
+      uint32_t nh = 0, via[64];
       size_t v = dst;
       int ok = 1;
       while (v != src) {
@@ -292,6 +293,7 @@ tsr_status tsr__machine_build(const tsr_arch *arch, const tsr_compile_options *o
           break;
         }
         const tsr_link *ln = &arch->links[l];
+        via[nh] = (uint32_t)l;
         lat[nh++] = hops[l].latency_s;
         wprod *= werner_w(hops[l].fidelity);
         delay += hops[l].delay_s;
@@ -307,6 +309,12 @@ tsr_status tsr__machine_build(const tsr_arch *arch, const tsr_compile_options *o
       pl->a = a;
       pl->b = b;
       pl->hops = nh;
+      pl->path = tsr_malloc(nh * sizeof *pl->path, err);
+      if (!pl->path) {
+        st = TSR_ERR_NOMEM;
+        goto out;
+      }
+      for (uint32_t h = 0; h < nh; h++) pl->path[h] = via[nh - 1 - h]; /* walked from b */
       pl->latency_s = expected_max(lat, nh) + swap_time + (nh > 1 ? delay : 0.0);
       pl->fidelity = nh == 1 ? hops[prev_link[dst]].fidelity : (1.0 + 3.0 * wprod) / 4.0;
       if (pl->fidelity > 1.0) pl->fidelity = 1.0;
@@ -379,6 +387,7 @@ out:
 void tsr__machine_free(tsr__machine *m) {
   if (!m) return;
   free(m->mods);
+  for (uint32_t l = 0; m->links && l < m->nlinks; l++) free(m->links[l].path);
   free(m->links);
   free(m->link);
   free(m->next);
@@ -397,6 +406,14 @@ uint32_t tsr__machine_module_of(const tsr__machine *m, uint32_t qubit) {
       hi = mid;
   }
   return lo;
+}
+
+uint32_t tsr__machine_hop_channels(const tsr__machine *m, uint32_t h) {
+  uint64_t comm = 0;
+  for (uint32_t i = 0; i < m->n; i++) comm += m->mods[i].comm_use;
+  uint32_t c = m->arch->links[h].multiplexing;
+  if (c > comm) c = (uint32_t)comm;
+  return c ? c : 1;
 }
 
 tsr_status tsr_module_graph_from_arch(const tsr_arch *arch, const tsr_compile_options *opt,

@@ -5,52 +5,13 @@
 
 #include "compile_internal.h"
 
-enum { AX_Z = 1, AX_X = 2, AX_Y = 4 };
+enum { AX_Z = TSR__AX_Z, AX_X = TSR__AX_X, AX_Y = TSR__AX_Y };
 
 static const char AXIS_CHAR[8] = {0, 'Z', 'X', 0, 'Y', 0, 0, 0};
 
 /* Whether a 2x2 u maps the Pauli of axis bit `ax` to +-itself. */
 static int preserves_axis(const cplx u[4], int ax) {
-  cplx p[4];
-  if (ax == AX_Z) {
-    p[0] = 1, p[1] = 0, p[2] = 0, p[3] = -1;
-  } else if (ax == AX_X) {
-    p[0] = 0, p[1] = 1, p[2] = 1, p[3] = 0;
-  } else {
-    p[0] = 0, p[1] = -I, p[2] = I, p[3] = 0;
-  }
-  cplx ud[4], t[4], r[4];
-  cm_adj(2, u, ud);
-  cm_mul(2, p, ud, t);
-  cm_mul(2, u, t, r); /* u p u^dag */
-  int plus = 1, minus = 1;
-  for (int i = 0; i < 4; i++) {
-    if (cabs(r[i] - p[i]) > 1e-9) plus = 0;
-    if (cabs(r[i] + p[i]) > 1e-9) minus = 0;
-  }
-  return plus || minus;
-}
-
-/* Axes (bits) with which a two-qubit matrix commutes on operand k. */
-static int operand_axes(const cplx m[16], unsigned k) {
-  int mask = 0;
-  const cplx paulis[3][4] = {{1, 0, 0, -1}, {0, 1, 1, 0}, {0, -I, I, 0}};
-  const int bits[3] = {AX_Z, AX_X, AX_Y};
-  cplx id[4] = {1, 0, 0, 1};
-  for (int w = 0; w < 3; w++) {
-    cplx pm[16], a[16], b[16];
-    if (k == 0) {
-      cm_kron2(id, paulis[w], pm);
-    } else {
-      cm_kron2(paulis[w], id, pm);
-    }
-    cm_mul(4, m, pm, a);
-    cm_mul(4, pm, m, b);
-    int ok = 1;
-    for (int i = 0; i < 16 && ok; i++) ok = cabs(a[i] - b[i]) < 1e-9;
-    if (ok) mask |= bits[w];
-  }
-  return mask;
+  return tsr__pauli_image(u, ax, NULL) == ax;
 }
 
 typedef struct vec {
@@ -78,6 +39,9 @@ void tsr_packet_graph_free(tsr_packet_graph *h) {
   free(h->packet_axis);
   free(h->packet_start);
   free(h->packet_gates);
+  free(h->sandwiches);
+  free(h->sandwich_inner);
+  free(h->sandwich_inner_fix);
   free(h);
 }
 
@@ -90,18 +54,62 @@ typedef struct gate_rec {
 typedef struct packet_rec {
   uint32_t qubit;
   char axis;
+  size_t first_gate;
 } packet_rec;
 
+/* A sandwich being read, per qubit. */
+enum { SW_NONE = 0, SW_INSIDE, SW_CLOSED };
+typedef struct sw_state {
+  int state;
+  uint32_t before;
+  int axis, frame;
+  size_t open_op, close_op;
+  vec inner; /* inner_rec */
+} sw_state;
+
+typedef struct inner_rec {
+  size_t gate;
+  uint8_t fix;
+} inner_rec;
+
+/* The sandwich of q ends as a candidate: its packet `after` follows. */
+static int sw_accept(sw_state *w, uint32_t q, uint32_t after, vec *sws, vec *inner) {
+  struct tsr_sandwich *s = vec_push(sws);
+  if (!s) return 0;
+  s->qubit = q;
+  s->before = w->before;
+  s->after = after;
+  s->open_op = w->open_op;
+  s->close_op = w->close_op;
+  s->inner_first = inner->n;
+  s->inner_count = w->inner.n;
+  for (size_t i = 0; i < w->inner.n; i++) {
+    inner_rec *r = vec_push(inner);
+    if (!r) return 0;
+    *r = ((inner_rec *)w->inner.v)[i];
+  }
+  w->state = SW_NONE;
+  return 1;
+}
+
 tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, tsr_error *err) {
+  return tsr_packet_graph_build_span(c, 0, out, err);
+}
+
+tsr_status tsr_packet_graph_build_span(const tsr_circuit *c, size_t max_span,
+                                       tsr_packet_graph **out, tsr_error *err) {
   if (!c || !out) return tsr_error_set(err, TSR_ERR_VALUE, "tsr_packet_graph_build: NULL argument");
   *out = NULL;
   vec gates = {.size = sizeof(gate_rec)}, packets = {.size = sizeof(packet_rec)};
+  vec sws = {.size = sizeof(struct tsr_sandwich)}, inner = {.size = sizeof(inner_rec)};
   uint32_t n = c->nqubits;
   int64_t *open = malloc((n ? n : 1) * sizeof *open); /* open packet per qubit, -1 none */
   int *open_axis = malloc((n ? n : 1) * sizeof *open_axis);
+  sw_state *sw = calloc(n ? n : 1, sizeof *sw);
   tsr_packet_graph *h = NULL;
   tsr_status st = TSR_OK;
-  if (!open || !open_axis) {
+  for (uint32_t q = 0; sw && q < n; q++) sw[q].inner.size = sizeof(inner_rec);
+  if (!open || !open_axis || !sw) {
     st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
     goto fail;
   }
@@ -111,6 +119,7 @@ tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, 
     if (op->kind == TSR_OP_BARRIER) continue;
     if (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET) {
       open[op->qubits[0]] = -1;
+      sw[op->qubits[0]].state = SW_NONE;
       continue;
     }
     const tsr_gate_info *info = tsr_gate_get(op->kind);
@@ -130,10 +139,37 @@ tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, 
     if (st != TSR_OK) goto fail;
     if (op->nqubits == 1) {
       uint32_t q = op->qubits[0];
+      sw_state *w = &sw[q];
+      if (op->cond >= 0) {
+        w->state = SW_NONE;
+      } else if (w->state == SW_INSIDE) {
+        int f = tsr__pauli_image(m, w->frame, NULL);
+        if (!f) {
+          w->state = SW_NONE;
+        } else if (f == w->axis) {
+          w->state = SW_CLOSED;
+          w->close_op = i;
+        } else {
+          w->frame = f;
+        }
+      } else if (w->state == SW_CLOSED) {
+        if (!preserves_axis(m, w->axis)) w->state = SW_NONE;
+      } else if (open[q] >= 0 && (open_axis[q] == AX_Z || open_axis[q] == AX_X) &&
+                 !preserves_axis(m, open_axis[q])) {
+        int f = tsr__pauli_image(m, open_axis[q], NULL);
+        if (f) {
+          w->state = SW_INSIDE;
+          w->before = (uint32_t)open[q];
+          w->axis = open_axis[q];
+          w->frame = f;
+          w->open_op = i;
+          w->inner.n = 0;
+        }
+      }
       if (open[q] >= 0 && !preserves_axis(m, open_axis[q])) open[q] = -1;
       continue;
     }
-    int ax[2] = {operand_axes(m, 0), operand_axes(m, 1)};
+    int ax[2] = {tsr__operand_axes(m, 0), tsr__operand_axes(m, 1)};
     if (!ax[0] && !ax[1]) {
       st = tsr_error_set(err, TSR_ERR_UNSUPPORTED,
                          "operation %zu ('%s') commutes with no Pauli on either qubit: decompose "
@@ -147,13 +183,16 @@ tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, 
       goto fail;
     }
     g->op = i;
+    int created[2] = {0, 0};
     for (int k = 0; k < 2; k++) {
       uint32_t q = op->qubits[k];
       g->q[k] = q;
-      if (open[q] >= 0 && (ax[k] & open_axis[q])) {
+      if (open[q] >= 0 && (ax[k] & open_axis[q]) &&
+          (!max_span || gates.n - 1 - ((packet_rec *)packets.v)[open[q]].first_gate < max_span)) {
         g->pk[k] = (uint32_t)open[q];
         continue;
       }
+      created[k] = 1;
       packet_rec *p = vec_push(&packets);
       if (!p) {
         st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
@@ -162,12 +201,40 @@ tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, 
       int a = ax[k] & AX_Z ? AX_Z : ax[k] & AX_X ? AX_X : ax[k] & AX_Y ? AX_Y : 0;
       p->qubit = q;
       p->axis = AXIS_CHAR[a];
+      p->first_gate = gates.n - 1;
       g->pk[k] = (uint32_t)(packets.n - 1);
       if (a) {
         open[q] = (int64_t)(packets.n - 1);
         open_axis[q] = a;
       } else {
         open[q] = -1; /* not distributable: a packet of its own */
+      }
+    }
+    /* Sandwiches: an inner gate, or the first gate of the packet after. */
+    for (int k = 0; k < 2; k++) {
+      sw_state *w = &sw[op->qubits[k]];
+      const packet_rec *pr = packets.v;
+      if (op->cond >= 0) {
+        w->state = SW_NONE;
+      } else if (w->state == SW_INSIDE) {
+        int a = tsr__pauli_image_2q(m, (unsigned)k, w->frame, NULL);
+        if (a == 2 && pr[g->pk[1 - k]].axis != 'Z') a = 0;
+        inner_rec *r = a ? vec_push(&w->inner) : NULL;
+        if (r) {
+          r->gate = gates.n - 1;
+          r->fix = a == 2;
+        } else {
+          w->state = SW_NONE;
+        }
+      } else if (w->state == SW_CLOSED) {
+        uint32_t pk = g->pk[k];
+        if (created[k] && pr[pk].axis == AXIS_CHAR[w->axis]) {
+          if (!sw_accept(w, op->qubits[k], pk, &sws, &inner)) {
+            st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+            goto fail;
+          }
+        }
+        w->state = SW_NONE;
       }
     }
   }
@@ -216,17 +283,32 @@ tsr_status tsr_packet_graph_build(const tsr_circuit *c, tsr_packet_graph **out, 
   for (size_t g = 0; g < gates.n; g++)
     for (int k = 0; k < 2; k++) h->packet_gates[fill[gr[g].pk[k]]++] = g;
   free(fill);
-  free(gates.v);
-  free(packets.v);
-  free(open);
-  free(open_axis);
-  *out = h;
-  return TSR_OK;
+  h->nsandwiches = sws.n;
+  h->sandwiches = malloc((sws.n ? sws.n : 1) * sizeof *h->sandwiches);
+  h->sandwich_inner = malloc((inner.n ? inner.n : 1) * sizeof *h->sandwich_inner);
+  h->sandwich_inner_fix = malloc(inner.n ? inner.n : 1);
+  if (!h->sandwiches || !h->sandwich_inner || !h->sandwich_inner_fix) {
+    st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  if (sws.n) memcpy(h->sandwiches, sws.v, sws.n * sizeof *h->sandwiches);
+  for (size_t i = 0; i < inner.n; i++) {
+    h->sandwich_inner[i] = ((inner_rec *)inner.v)[i].gate;
+    h->sandwich_inner_fix[i] = ((inner_rec *)inner.v)[i].fix;
+  }
+  goto done;
 fail:
   tsr_packet_graph_free(h);
+  h = NULL;
+done:
   free(gates.v);
   free(packets.v);
+  free(sws.v);
+  free(inner.v);
+  for (uint32_t q = 0; sw && q < n; q++) free(sw[q].inner.v);
+  free(sw);
   free(open);
   free(open_axis);
+  if (st == TSR_OK) *out = h;
   return st;
 }

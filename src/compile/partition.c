@@ -18,7 +18,10 @@
  * and swaps whose gains are computed incrementally on the hypergraph
  * (gates follow their qubit, then are greedily re-sided), alternating with
  * the exact gate assignment; an iterated local search perturbs the best
- * placement with random swaps. Everything is driven by one seeded RNG. */
+ * placement with random swaps. Everything is driven by one seeded RNG.
+ * Finally, sandwiches (h ... cz ... h between two packets of a qubit) are
+ * embedded greedily where the pairs saved outweigh the inner gates' cost
+ * (Wu et al., Quantum 7, 1196 (2023)). */
 #include <metis.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +67,8 @@ typedef struct pctx {
   uint32_t *ehome; /* [np] module the qubit is in during the packet (teleported
                       there), UINT32_MAX: its placement */
   uint64_t *mask;  /* [np] */
+  uint64_t *extra; /* [np] modules a packet reaches for embedding corrections
+                      (NULL until the embedding pass) */
   double *pcost;   /* [np] */
   double total;
   undo *log;
@@ -85,37 +90,14 @@ static double tree_cost(const pctx *c, uint64_t mask, uint32_t *hops) {
     return c->st_cost[mask];
   }
   /* Prim on the metric closure (2-approximation) */
-  uint32_t nodes[TSR_MODULE_GRAPH_MAX], nn = 0;
+  uint32_t nodes[TSR_MODULE_GRAPH_MAX], from[TSR_MODULE_GRAPH_MAX], nn = 0;
   for (uint32_t m = 0; m < c->k; m++)
     if (mask & bit(m)) nodes[nn++] = m;
-  if (nn <= 1) {
-    if (hops) *hops = 0;
-    return 0;
+  double total = tsr__prim_mst(c->dist, c->k, nodes, nn, from);
+  if (hops) {
+    *hops = 0;
+    for (uint32_t i = 1; i < nn; i++) *hops += c->hop[nodes[from[i]] * c->k + nodes[i]];
   }
-  double best[TSR_MODULE_GRAPH_MAX];
-  uint32_t from[TSR_MODULE_GRAPH_MAX];
-  uint8_t in[TSR_MODULE_GRAPH_MAX] = {0};
-  in[0] = 1;
-  for (uint32_t i = 1; i < nn; i++) {
-    best[i] = c->dist[nodes[0] * c->k + nodes[i]];
-    from[i] = 0;
-  }
-  double total = 0;
-  uint32_t th = 0;
-  for (uint32_t step = 1; step < nn; step++) {
-    uint32_t bi = 0;
-    double bv = INFINITY;
-    for (uint32_t i = 1; i < nn; i++)
-      if (!in[i] && best[i] < bv) bv = best[i], bi = i;
-    in[bi] = 1;
-    total += bv;
-    th += c->hop[nodes[from[bi]] * c->k + nodes[bi]];
-    for (uint32_t i = 1; i < nn; i++) {
-      double d = c->dist[nodes[bi] * c->k + nodes[i]];
-      if (!in[i] && d < best[i]) best[i] = d, from[i] = bi;
-    }
-  }
-  if (hops) *hops = th;
   return total;
 }
 
@@ -270,7 +252,8 @@ static void raw_set_loc(pctx *c, size_t g, uint32_t m) {
     size_t e = c->gpk[g][s];
     uint32_t *ct = &c->cnt[e * c->k];
     uint64_t mask = c->mask[e];
-    if (--ct[old] == 0 && old != home(c, e)) mask &= ~bit(old);
+    if (--ct[old] == 0 && old != home(c, e) && !(c->extra && (c->extra[e] & bit(old))))
+      mask &= ~bit(old);
     if (ct[m]++ == 0) mask |= bit(m);
     set_packet_mask(c, e, mask);
   }
@@ -1059,6 +1042,7 @@ static void ctx_free(pctx *c) {
   free(c->mask);
   free(c->ehome);
   free(c->pcost);
+  free(c->extra);
   free(c->log);
 }
 
@@ -1285,6 +1269,177 @@ static tsr_status optimise_teleports(pctx *c, tsr_error *err) {
   return st;
 }
 
+/* ------------------------------------------------------------ embedding */
+
+typedef struct embed_plan {
+  struct tsr_embed *v;
+  size_t n;
+  double saved_cost;
+  uint64_t saved_hops;
+} embed_plan;
+
+/* The module set of packet e from its gates, home and extra bits. */
+static uint64_t packet_mask_of(const pctx *c, size_t e) {
+  uint64_t m = bit(home(c, e)) | (c->extra ? c->extra[e] : 0);
+  for (uint32_t x = 0; x < c->k; x++)
+    if (c->cnt[e * c->k + x]) m |= bit(x);
+  return m;
+}
+
+typedef struct extra_undo {
+  size_t e;
+  uint64_t old;
+} extra_undo;
+
+typedef struct embed_work {
+  uint8_t *frozen;     /* [np] packets an accepted embedding relies on */
+  uint8_t *inner_used; /* [ng] inner gates of an accepted embedding */
+  uint64_t *saved_mask;
+  size_t *touched; /* packets a trial changed */
+  size_t nt, cap_t;
+  extra_undo *xu;
+  size_t nx;
+} embed_work;
+
+static void touch(pctx *c, embed_work *w, size_t e) {
+  if (w->nt == w->cap_t) return; /* sized for every packet a trial can reach */
+  w->saved_mask[w->nt] = c->mask[e];
+  w->touched[w->nt++] = e;
+}
+
+/* One trial of sandwich sw: with `to` < k, first the gates of `before` and
+ * `after` whose partner lives in module `to` move there (so that both
+ * packets reach it); then the inner gates move to the qubit's module and
+ * the partners' packets reach the kept copies' modules. Kept (the state
+ * stays) when the pairs saved outweigh the cost; else undone. */
+static int try_embed(pctx *c, embed_work *w, size_t si, uint32_t to, embed_plan *plan) {
+  const tsr_packet_graph *h = c->h;
+  const struct tsr_sandwich *sw = &h->sandwiches[si];
+  uint32_t q = sw->qubit, H = c->pi[q];
+  size_t p1 = sw->before, p3 = sw->after;
+  double t0 = c->total;
+  size_t mark = c->nlog;
+  w->nt = 0;
+  w->nx = 0;
+  if (to < c->k) {
+    size_t ends[2] = {p1, p3};
+    for (int j = 0; j < 2; j++) {
+      size_t e = ends[j];
+      for (size_t i = h->packet_start[e]; i < h->packet_start[e + 1]; i++) {
+        size_t g = h->packet_gates[i];
+        int k = c->gq[g][0] == q ? 0 : 1;
+        if (c->pi[c->gq[g][1 - k]] != to || c->loc[g] == to || w->inner_used[g]) continue;
+        if (!(allowed(c, g) & (k == 0 ? 2 : 1))) continue;
+        touch(c, w, c->gpk[g][1 - k]);
+        set_loc(c, g, to);
+      }
+    }
+  }
+  uint64_t keep = c->mask[p1] & c->mask[p3] & ~bit(H);
+  for (uint32_t x = 0; x < c->k; x++)
+    if ((keep & bit(x)) && !(c->g->link_cost[H * c->k + x] > 0)) keep &= ~bit(x);
+  int ok = keep != 0 && !w->frozen[p1] && !w->frozen[p3];
+  for (size_t i = 0; i < sw->inner_count && ok; i++) {
+    size_t g = h->sandwich_inner[sw->inner_first + i];
+    int k = c->gq[g][0] == q ? 0 : 1;
+    size_t eq = c->gpk[g][k], ea = c->gpk[g][1 - k];
+    if (w->inner_used[g] || c->ehome[eq] != UINT32_MAX || c->ehome[ea] != UINT32_MAX) {
+      ok = 0;
+      break;
+    }
+    touch(c, w, eq);
+    touch(c, w, ea);
+    set_loc(c, g, H);
+    if (!h->sandwich_inner_fix[sw->inner_first + i]) continue;
+    uint64_t need = keep & ~bit(c->pi[c->gq[g][1 - k]]);
+    if ((c->extra[ea] | need) != c->extra[ea]) {
+      w->xu[w->nx++] = (extra_undo){ea, c->extra[ea]};
+      c->extra[ea] |= need;
+      set_packet_mask(c, ea, c->mask[ea] | need);
+    }
+  }
+  for (size_t i = 0; i < w->nt && ok; i++)
+    if (w->frozen[w->touched[i]] && c->mask[w->touched[i]] != w->saved_mask[i]) ok = 0;
+  double saving = 0;
+  uint32_t h3 = 0, hm = 0, hk = 0;
+  if (ok) {
+    double c3 = tree_cost(c, c->mask[p3], &h3);
+    double cm = tree_cost(c, c->mask[p3] | keep | bit(H), &hm);
+    double ck = tree_cost(c, keep | bit(H), &hk);
+    saving = c3 - (cm - ck);
+  }
+  if (ok && c->total - t0 - saving < -GAIN_EPS) {
+    w->frozen[p1] = w->frozen[p3] = 1;
+    for (size_t i = 0; i < sw->inner_count; i++) {
+      size_t g = h->sandwich_inner[sw->inner_first + i];
+      w->inner_used[g] = 1;
+      w->frozen[c->gpk[g][c->gq[g][0] == q ? 0 : 1]] = 1;
+    }
+    plan->v[plan->n++] = (struct tsr_embed){.sandwich = (uint32_t)si, .keep = keep};
+    plan->saved_cost += saving;
+    plan->saved_hops += (uint64_t)h3 + hk - hm;
+    return 1;
+  }
+  while (w->nx > 0) {
+    w->nx--;
+    c->extra[w->xu[w->nx].e] = w->xu[w->nx].old;
+    set_packet_mask(c, w->xu[w->nx].e, packet_mask_of(c, w->xu[w->nx].e));
+  }
+  rollback(c, mark);
+  return 0;
+}
+
+/* Greedy embedding of the packet graph's sandwiches, in circuit order, on
+ * the final placement: a sandwich is embedded when the pairs its `after`
+ * packet reuses outweigh what running the inner gates in the qubit's module
+ * and reaching the copies' modules with the partners' packets cost; the
+ * gates of `before` and `after` with partners in a neighbouring module may
+ * move there first (so that both packets reach it). Packets an embedding
+ * relies on (before, after, the qubit's inner packets) are frozen for later
+ * ones, so every saving stays exact. */
+static tsr_status embed_pass(pctx *c, embed_plan *plan, tsr_error *err) {
+  const tsr_packet_graph *h = c->h;
+  memset(plan, 0, sizeof *plan);
+  if (!h->nsandwiches || c->k < 2) return TSR_OK;
+  size_t np1 = c->np ? c->np : 1, ng1 = c->ng ? c->ng : 1;
+  embed_work w = {0};
+  w.cap_t = 4 * ng1;
+  c->extra = calloc(np1, sizeof *c->extra);
+  w.frozen = calloc(np1, 1);
+  w.inner_used = calloc(ng1, 1);
+  w.saved_mask = malloc(w.cap_t * sizeof *w.saved_mask);
+  w.touched = malloc(w.cap_t * sizeof *w.touched);
+  w.xu = malloc(ng1 * sizeof *w.xu);
+  plan->v = malloc(h->nsandwiches * sizeof *plan->v);
+  tsr_status st = TSR_OK;
+  if (!c->extra || !w.frozen || !w.inner_used || !w.saved_mask || !w.touched || !w.xu || !plan->v) {
+    st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  int logging = c->logging;
+  c->logging = 1;
+  for (size_t si = 0; si < h->nsandwiches; si++) {
+    const struct tsr_sandwich *sw = &h->sandwiches[si];
+    if (c->ehome[sw->before] != UINT32_MAX || c->ehome[sw->after] != UINT32_MAX) continue;
+    if (try_embed(c, &w, si, UINT32_MAX, plan)) continue;
+    uint32_t H = c->pi[sw->qubit];
+    for (uint32_t to = 0; to < c->k; to++) {
+      if (to == H || !(c->g->link_cost[H * c->k + to] > 0)) continue;
+      if (try_embed(c, &w, si, to, plan)) break;
+    }
+  }
+  c->logging = logging;
+  c->nlog = 0;
+  if (c->nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+done:
+  free(w.frozen);
+  free(w.inner_used);
+  free(w.saved_mask);
+  free(w.touched);
+  free(w.xu);
+  return st;
+}
+
 static tsr_status fill_result(pctx *c, tsr_partition *out, tsr_error *err) {
   memset(out, 0, sizeof *out);
   out->nqubits = c->n;
@@ -1330,10 +1485,14 @@ void tsr_partition_options_default(tsr_partition_options *o) {
   o->restarts = 0;
   o->refine = 1;
   o->teleport = 1;
+  o->embed = 1;
 }
 
 void tsr_partition_release(tsr_partition *p) {
   if (!p) return;
+  free(p->embeds);
+  p->embeds = NULL;
+  p->nembeds = 0;
   free(p->module_of);
   free(p->gate_module);
   free(p->packet_module);
@@ -1561,9 +1720,20 @@ tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *
     }
     if (o.teleport && o.refine) st = optimise_teleports(&c, err);
   }
+  embed_plan plan = {0};
+  if (st == TSR_OK && o.embed) st = embed_pass(&c, &plan, err);
   if (st == TSR_OK && c.nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
   if (st == TSR_OK) st = fill_result(&c, out, err);
-  if (st == TSR_OK) out->static_ebits = static_ebits;
+  if (st == TSR_OK) {
+    out->static_ebits = static_ebits;
+    out->ebits -= plan.saved_hops;
+    out->cost -= plan.saved_cost;
+    out->embed_saved_ebits = plan.saved_hops;
+    out->nembeds = plan.n;
+    out->embeds = plan.v;
+    plan.v = NULL;
+  }
+  free(plan.v);
 done:
   free(pi);
   free(best);

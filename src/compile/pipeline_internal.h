@@ -64,6 +64,7 @@ typedef struct tsr__plink {
   uint32_t a, b; /* compute-module indices, a < b */
   double latency_s, fidelity, cost;
   uint32_t hops;
+  uint32_t *path; /* [hops] the arch links of the path (indices into arch->links), a to b */
   char name[TSR_PROGRAM_NAME_MAX];
 } tsr__plink;
 
@@ -85,6 +86,10 @@ tsr_status tsr__machine_build(const tsr_arch *arch, const tsr_compile_options *o
 void tsr__machine_free(tsr__machine *m);
 /* Module owning a program qubit. */
 uint32_t tsr__machine_module_of(const tsr__machine *m, uint32_t qubit);
+/* Pairs arch link h can generate at once: its multiplexing modes (1 when it
+ * has none), at most the compute modules' communication qubits in use (each
+ * pair holds one at either end, so more channels would never be used). */
+uint32_t tsr__machine_hop_channels(const tsr__machine *m, uint32_t h);
 
 /* ------------------------------------------------------------ passes */
 

@@ -64,3 +64,30 @@ tsr_status tsr__append_seq(tsr_circuit *dst, const tsr_synth_seq *seq, const uin
   }
   return TSR_OK;
 }
+
+double tsr__prim_mst(const double *w, uint32_t k, const uint32_t *nodes, uint32_t nn,
+                     uint32_t *from) {
+  if (nn <= 1) return 0;
+  double best[TSR_MODULE_GRAPH_MAX];
+  uint8_t in[TSR_MODULE_GRAPH_MAX] = {0};
+  in[0] = 1;
+  for (uint32_t i = 1; i < nn; i++) {
+    best[i] = w[(size_t)nodes[0] * k + nodes[i]];
+    from[i] = 0;
+  }
+  double total = 0;
+  for (uint32_t step = 1; step < nn; step++) {
+    uint32_t bi = 0;
+    double bv = INFINITY;
+    for (uint32_t i = 1; i < nn; i++)
+      if (!in[i] && best[i] < bv) bv = best[i], bi = i;
+    if (bi == 0) return INFINITY;
+    in[bi] = 1;
+    total += bv;
+    for (uint32_t i = 1; i < nn; i++) {
+      double d = w[(size_t)nodes[bi] * k + nodes[i]];
+      if (!in[i] && d < best[i]) best[i] = d, from[i] = bi;
+    }
+  }
+  return total;
+}

@@ -1327,7 +1327,6 @@ tsr_status tsr_exec_run(tsr_exec *x, const tsr_exec_options *opts, tsr_exec_resu
   r->estimated_success = ro.sums[PS_SURVIVAL] / S;
   r->ebits = x->nepr;
   r->messages = x->nmessages;
-  r->implicit_messages = x->implicit_messages;
   r->scheduled_makespan_s = x->scheduled_makespan_s;
   if ((st = make_stat(ro.makespans, o.shots, &r->makespan, err))) goto fail;
   r->modules = tsr_calloc((size_t)x->nmods + 1, sizeof *r->modules, err);

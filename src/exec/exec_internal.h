@@ -123,7 +123,6 @@ struct tsr_exec {
   uint32_t *final_sim; /* [nlogical] simulated qubit of each logical qubit at the end */
   int clifford;
   int has_relaxation; /* some used qubit has a finite T1 or T2 */
-  uint64_t implicit_messages;
   uint64_t nmessages, nepr;
   double scheduled_makespan_s;
 };

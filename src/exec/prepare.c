@@ -3,8 +3,9 @@
  * the machine (net layer routing, link layer performance per hop), the
  * qubits the program touches, and the dependency graph of the operations:
  * per qubit in program order, classical bits resolved to the measurement
- * that wrote them and the message (or implicit transfer) that brought them
- * to the module reading them, and EPR generations in order per link. */
+ * that wrote them and the message that brought them to the module reading
+ * them, and EPR generations in order on each channel of every arch link
+ * of their routes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,7 @@ static tsr_status push_read(read_buf *b, uint32_t pos, int64_t value_op, tsr_err
 
 /* Classical-bit bookkeeping while walking the program in order. */
 typedef struct bits_state {
+  uint32_t nclbits;     /* the program's, and the added final measurements' */
   int64_t *last_writer; /* [nclbits] */
   int64_t *msg_value;   /* [nmods * nclbits] measurement a message last brought */
   int64_t *msg_op;      /* [nmods * nclbits] that message */
@@ -287,24 +289,69 @@ typedef struct bits_state {
 } bits_state;
 
 /* How module m learns bit b before the current operation: the measurement
- * whose value it reads, and the event it must wait for. */
+ * whose value it reads, and the event it must wait for (that measurement on
+ * m, else the latest message into m since it). tsr_program_finish has
+ * checked that one of them brings every bit a condition or a message reads. */
 static tsr_status resolve_bit(tsr_exec *x, bits_state *bs, uint32_t b, uint32_t m, edge_buf *eb,
                               size_t estart, int64_t *value_op, size_t opi, tsr_error *err) {
-  uint32_t nb = x->p->nclbits;
   int64_t w = bs->last_writer[b];
   *value_op = w;
   if (w < 0) return TSR_OK; /* never written: reads 0 at once */
   bs->read[w] = 1;
   const xop *wo = &x->ops[w];
   if ((uint32_t)wo->module == m) return push_edge(eb, estart, (uint32_t)w, 0, 0, err);
-  size_t k = (size_t)m * nb + b;
+  size_t k = (size_t)m * bs->nclbits + b;
   if (bs->msg_value[k] == w) return push_edge(eb, estart, (uint32_t)bs->msg_op[k], 1, 0, err);
-  /* Nobody sent it: assume the fibre delay from the measuring module. */
-  tsr_time d;
-  tsr_status st = need_delay(x, (uint32_t)wo->module, m, &d, opi, err);
-  if (st != TSR_OK) return st;
-  x->implicit_messages++;
-  return push_edge(eb, estart, (uint32_t)w, 1, d, err);
+  return tsr_error_set(err, TSR_ERR_VALUE,
+                       "operation %zu reads classical bit %u on module '%s', where no message "
+                       "brought it (a program must pass tsr_program_finish)",
+                       opi, b, x->p->modules[m].name);
+}
+
+/* The channels of the arch links EPR generations use: arch link h has
+ * [first[h], first[h + 1]), one per multiplexing mode (at most the
+ * program's communication qubits, which bound the pairs under way; at least
+ * one), and each serves one pair at a time. A generation takes a channel on
+ * every arch link of its route and starts after the previous generation on
+ * it ends: the channel whose last generation the compiler planned to end
+ * first (then the least recently used, then the first), so that the order
+ * follows the compiler's schedule (which keeps the same limit). */
+typedef struct chan_state {
+  size_t *first; /* [n_links + 1] */
+  int64_t *last; /* [channels] last EPR operation on the channel, -1 */
+  double *end_s; /* [channels] its planned end (-INFINITY: none) */
+} chan_state;
+
+static tsr_status chan_init(const tsr_exec *x, chan_state *cs, tsr_error *err) {
+  const tsr_arch *a = x->arch;
+  uint64_t comm = 0;
+  for (uint32_t m = 0; m < x->p->nmodules; m++) comm += x->p->modules[m].communication_qubits;
+  cs->first = tsr_malloc((a->n_links + 1) * sizeof *cs->first, err);
+  if (!cs->first) return TSR_ERR_NOMEM;
+  size_t n = 0;
+  for (size_t h = 0; h < a->n_links; h++) {
+    cs->first[h] = n;
+    uint64_t k = a->links[h].multiplexing < comm ? a->links[h].multiplexing : comm;
+    n += k ? (size_t)k : 1;
+  }
+  cs->first[a->n_links] = n;
+  cs->last = tsr_malloc((n + 1) * sizeof *cs->last, err);
+  cs->end_s = tsr_malloc((n + 1) * sizeof *cs->end_s, err);
+  if (!cs->last || !cs->end_s) return TSR_ERR_NOMEM;
+  for (size_t c = 0; c < n; c++) {
+    cs->last[c] = -1;
+    cs->end_s[c] = -INFINITY;
+  }
+  return TSR_OK;
+}
+
+static size_t chan_pick(const chan_state *cs, size_t h) {
+  size_t best = cs->first[h];
+  for (size_t c = best + 1; c < cs->first[h + 1]; c++)
+    if (cs->end_s[c] < cs->end_s[best] ||
+        (cs->end_s[c] == cs->end_s[best] && cs->last[c] < cs->last[best]))
+      best = c;
+  return best;
 }
 
 static int is_virtual_z(tsr_gate k) {
@@ -333,8 +380,9 @@ static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
   x->nbits = measured_all ? p->nlogical : p->source_clbits;
   x->ops = tsr_calloc(nops + 1, sizeof *x->ops, err);
   int64_t *last_q = tsr_malloc(((size_t)x->nsim + 1) * sizeof *last_q, err);
-  int64_t *last_epr = tsr_malloc(((size_t)p->nlinks + 1) * sizeof *last_epr, err);
-  bits_state bs = {0};
+  chan_state cs = {0};
+  st = chan_init(x, &cs, err);
+  bits_state bs = {.nclbits = nclbits};
   bs.last_writer = tsr_malloc(((size_t)nclbits + 1) * sizeof *bs.last_writer, err);
   bs.msg_value = tsr_malloc(((size_t)x->nmods * nclbits + 1) * sizeof *bs.msg_value, err);
   bs.msg_op = tsr_malloc(((size_t)x->nmods * nclbits + 1) * sizeof *bs.msg_op, err);
@@ -342,13 +390,12 @@ static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
   x->final_writer = tsr_malloc(((size_t)x->nbits + 1) * sizeof *x->final_writer, err);
   edge_buf eb = {0};
   read_buf rb = {0};
-  if (!x->ops || !last_q || !last_epr || !bs.last_writer || !bs.msg_value || !bs.msg_op ||
+  if (st != TSR_OK || !x->ops || !last_q || !bs.last_writer || !bs.msg_value || !bs.msg_op ||
       !bs.read || !x->final_writer) {
     st = TSR_ERR_NOMEM;
     goto out;
   }
   for (uint32_t q = 0; q < x->nsim; q++) last_q[q] = -1;
-  for (uint32_t l = 0; l < p->nlinks; l++) last_epr[l] = -1;
   for (uint32_t b = 0; b < nclbits; b++) bs.last_writer[b] = -1;
   for (size_t k = 0; k < (size_t)x->nmods * nclbits; k++) bs.msg_value[k] = bs.msg_op[k] = -1;
   x->nops = nops;
@@ -476,9 +523,14 @@ static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
           (st = push_edge(&eb, estart, (uint32_t)prev, x->ops[prev].cls == XC_EPR, 0, err)))
         goto out;
     }
-    if (o->cls == XC_EPR && last_epr[o->link] >= 0 &&
-        (st = push_edge_kind(&eb, estart, (uint32_t)last_epr[o->link], 1, 1, 0, err)))
-      goto out;
+    /* A free channel on every arch link of the route. */
+    for (uint32_t h = 0; o->cls == XC_EPR && h < x->links[o->link].nhops; h++) {
+      size_t c = chan_pick(&cs, x->links[o->link].hops[h].arch_link);
+      if (cs.last[c] >= 0 && (st = push_edge_kind(&eb, estart, (uint32_t)cs.last[c], 1, 1, 0, err)))
+        goto out;
+      cs.last[c] = (int64_t)i;
+      cs.end_s[c] = p->ops[i].start_s + p->ops[i].duration_s;
+    }
     /* Conditions: every bit the condition reads. */
     if (po->cond >= 0) {
       const tsr_condition *c = &p->conds[po->cond];
@@ -493,7 +545,6 @@ static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
       }
     }
     for (uint32_t k = 0; k < o->nq; k++) last_q[o->sq[k]] = (int64_t)i;
-    if (o->cls == XC_EPR) last_epr[o->link] = (int64_t)i;
     if (o->cls == XC_MEASURE) bs.last_writer[o->clbit] = (int64_t)i;
     o->npred = eb.n - o->pred0;
     o->nread = rb.n - o->read0;
@@ -544,7 +595,9 @@ static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
   free(fill);
 out:
   free(last_q);
-  free(last_epr);
+  free(cs.first);
+  free(cs.last);
+  free(cs.end_s);
   free(bs.last_writer);
   free(bs.msg_value);
   free(bs.msg_op);

@@ -73,7 +73,6 @@ void tsr_exec_result_write_json(const tsr_exec_result *r, const tsr_exec_compari
   tsr_json_kv_double(j, "elementary", r->elementary_pairs);
   tsr_json_kv_double(j, "discarded", r->discarded_pairs);
   tsr_json_kv_int(j, "messages", (int64_t)r->messages);
-  tsr_json_kv_int(j, "implicit_messages", (int64_t)r->implicit_messages);
   tsr_json_object_end(j);
   tsr_json_kv_double(j, "makespan_s", r->makespan.mean);
   write_stat(j, "makespan", &r->makespan);

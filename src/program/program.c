@@ -1,10 +1,12 @@
 /* The compiled program: building, validation and JSON output. Reading and
  * writing its OpenQASM 3 form live in program_qasm.c. */
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tessera/program.h"
+#include "program/program_internal.h"
 
 const char *tsr_program_role_name(tsr_program_role r) {
   static const char *const names[TSR_PROG_COUNT] = {
@@ -228,17 +230,38 @@ tsr_status tsr_program_append(tsr_program *p, const tsr_program_op *op, int32_t 
   return TSR_OK;
 }
 
-/* Stable sort by start time: merge sort on indices (qsort is not stable). */
-static void merge_sort(tsr_program_op *ops, tsr_program_op *tmp, size_t n) {
+/* Stable sort of operation indices by start time (qsort is not stable). */
+static void merge_sort(const tsr_program_op *ops, size_t *idx, size_t *tmp, size_t n) {
   if (n < 2) return;
   size_t h = n / 2;
-  merge_sort(ops, tmp, h);
-  merge_sort(ops + h, tmp, n - h);
+  merge_sort(ops, idx, tmp, h);
+  merge_sort(ops, idx + h, tmp, n - h);
   size_t i = 0, j = h, k = 0;
-  while (i < h && j < n) tmp[k++] = (ops[j].start_s < ops[i].start_s) ? ops[j++] : ops[i++];
-  while (i < h) tmp[k++] = ops[i++];
-  while (j < n) tmp[k++] = ops[j++];
-  memcpy(ops, tmp, n * sizeof *ops);
+  while (i < h && j < n)
+    tmp[k++] = (ops[idx[j]].start_s < ops[idx[i]].start_s) ? idx[j++] : idx[i++];
+  while (i < h) tmp[k++] = idx[i++];
+  while (j < n) tmp[k++] = idx[j++];
+  memcpy(idx, tmp, n * sizeof *idx);
+}
+
+/* Sorts the operations by start time; order[k] gets the insertion index of
+ * the operation now at k. */
+static tsr_status sort_ops(tsr_program *p, size_t *order, tsr_error *err) {
+  for (size_t i = 0; i < p->nops; i++) order[i] = i;
+  if (p->nops < 2) return TSR_OK;
+  size_t *tmp = tsr_malloc(p->nops * sizeof *tmp, err);
+  tsr_program_op *sorted = tsr_malloc(p->nops * sizeof *sorted, err);
+  if (!tmp || !sorted) {
+    free(tmp);
+    free(sorted);
+    return TSR_ERR_NOMEM;
+  }
+  merge_sort(p->ops, order, tmp, p->nops);
+  for (size_t k = 0; k < p->nops; k++) sorted[k] = p->ops[order[k]];
+  memcpy(p->ops, sorted, p->nops * sizeof *sorted);
+  free(tmp);
+  free(sorted);
+  return TSR_OK;
 }
 
 static int is_communication(const tsr_program *p, uint32_t module, uint32_t qubit) {
@@ -303,21 +326,163 @@ static tsr_status check_op(const tsr_program *p, size_t i, const tsr_program_op 
   return TSR_OK;
 }
 
-tsr_status tsr_program_finish(tsr_program *p, tsr_error *err) {
-  if (p->nops > 1) {
-    tsr_program_op *tmp = tsr_malloc(p->nops * sizeof *tmp, err);
-    if (!tmp) return TSR_ERR_NOMEM;
-    merge_sort(p->ops, tmp, p->nops);
-    free(tmp);
+/* ------------------------------------------------- classical bits */
+
+/* Where the classical bits can be read, while walking the program in start
+ * order. A bit is known everywhere at time 0 until it is first measured
+ * (source bits: 0; scratch bits have no value before their measurement);
+ * a measurement makes it known on its module when it ends, and nowhere else
+ * until a message carries it on. */
+typedef struct bit_avail {
+  uint32_t nmodules;
+  double *at;         /* [nclbits * nmodules]: since when bit b is known on module m
+                         (its latest value), INFINITY when not */
+  int64_t *last_meas; /* [nclbits]: position of the latest measurement, -1 none */
+} bit_avail;
+
+/* "c[3]": the register and index of classical bit b. */
+static void bit_name(const tsr_program *p, uint32_t b, char *buf, size_t size) {
+  for (uint32_t r = 0; r < p->ncregs; r++) {
+    const tsr_register *cr = &p->cregs[r];
+    if (b >= cr->first && b - cr->first < cr->size) {
+      snprintf(buf, size, "%s[%u]", cr->name, b - cr->first);
+      return;
+    }
+  }
+  snprintf(buf, size, "%u", b);
+}
+
+/* Checks that operation i (op), running on module m, can read bit b at its
+ * start; else sets err with what the operation is, the bit and why not. */
+static tsr_status check_read(const tsr_program *p, const bit_avail *ba, size_t i,
+                             const tsr_program_op *op, uint32_t m, uint32_t b, double slack,
+                             tsr_error *err) {
+  double s = op->start_s;
+  double at = ba->at[(size_t)b * ba->nmodules + m];
+  if (at <= s + slack * (1.0 + s)) return TSR_OK;
+  char what[4 * TSR_PROGRAM_NAME_MAX], name[TSR_PROGRAM_NAME_MAX + 16],
+      why[8 * TSR_PROGRAM_NAME_MAX];
+  const char *mname = p->modules[m].name;
+  if (op->role == TSR_PROG_MESSAGE) {
+    snprintf(what, sizeof what, "message from '%s' to '%s'", mname, p->modules[op->module_to].name);
+  } else {
+    snprintf(what, sizeof what, "%s on module '%s'", tsr_program_role_name(op->role), mname);
+  }
+  bit_name(p, b, name, sizeof name);
+  int64_t w = ba->last_meas[b];
+  if (w < 0) {
+    snprintf(why, sizeof why,
+             "no operation measured it before (scratch bits have no value until "
+             "they are measured)");
+  } else if ((uint32_t)p->ops[w].module == m) {
+    snprintf(why, sizeof why, "its measurement on '%s' (operation %" PRId64 ") ends at %.9g s",
+             mname, w, p->ops[w].start_s + p->ops[w].duration_s);
+  } else if (isinf(at)) {
+    snprintf(why, sizeof why,
+             "it is measured on module '%s' (operation %" PRId64 ") and no message sent after "
+             "that measurement brings it to '%s'",
+             p->modules[p->ops[w].module].name, w, mname);
+  } else {
+    /* The message that brings it first. */
+    size_t k = (size_t)w + 1;
+    for (; k < i; k++) {
+      const tsr_program_op *o = &p->ops[k];
+      if (o->role == TSR_PROG_MESSAGE && (uint32_t)o->module_to == m &&
+          b - o->message_clbit_first < o->message_clbits && o->start_s + o->duration_s == at)
+        break;
+    }
+    if (k < i) {
+      snprintf(why, sizeof why,
+               "the first message bringing it to '%s' (operation %zu, from '%s') arrives at "
+               "%.9g s",
+               mname, k, p->modules[p->ops[k].module].name, at);
+    } else {
+      snprintf(why, sizeof why, "it reaches '%s' at %.9g s", mname, at);
+    }
+  }
+  return tsr_error_set(err, TSR_ERR_VALUE, "operation %zu (%s) %s bit %s at %.9g s, but %s", i,
+                       what, op->role == TSR_PROG_MESSAGE ? "sends" : "reads", name, s, why);
+}
+
+/* The classical side of operation i: its condition's bits and a message's
+ * bits must be known on its module at its start; then a message brings its
+ * bits to module_to and a measurement sets its bit. */
+static tsr_status track_bits(const tsr_program *p, bit_avail *ba, size_t i, double slack,
+                             tsr_error *err) {
+  const tsr_program_op *op = &p->ops[i];
+  uint32_t n = ba->nmodules;
+  tsr_status st = TSR_OK;
+  if (op->cond >= 0) {
+    const tsr_condition *c = &p->conds[op->cond];
+    uint32_t first = c->creg >= 0 ? p->cregs[c->creg].first : c->bit;
+    uint32_t width = c->creg >= 0 ? p->cregs[c->creg].size : 1;
+    /* An EPR generation's condition is read on module_a's side, as the
+       executor does. */
+    uint32_t m = op->role == TSR_PROG_EPR ? p->links[op->link].module_a : (uint32_t)op->module;
+    for (uint32_t k = 0; k < width && st == TSR_OK; k++)
+      st = check_read(p, ba, i, op, m, first + k, slack, err);
+  }
+  if (st != TSR_OK) return st;
+  if (op->role == TSR_PROG_MESSAGE) {
+    double arrival = op->start_s + op->duration_s;
+    for (uint32_t k = 0; k < op->message_clbits; k++) {
+      uint32_t b = op->message_clbit_first + k;
+      st = check_read(p, ba, i, op, (uint32_t)op->module, b, slack, err);
+      if (st != TSR_OK) return st;
+      double *to = &ba->at[(size_t)b * n + (uint32_t)op->module_to];
+      if (arrival < *to) *to = arrival;
+    }
+  } else if (op->kind == TSR_OP_MEASURE) {
+    uint32_t b = (uint32_t)op->clbit;
+    for (uint32_t x = 0; x < n; x++) ba->at[(size_t)b * n + x] = INFINITY;
+    ba->at[(size_t)b * n + (uint32_t)op->module] = op->start_s + op->duration_s;
+    ba->last_meas[b] = (int64_t)i;
+  }
+  return TSR_OK;
+}
+
+/* ------------------------------------------------------------ finish */
+
+tsr_status tsr__program_finish(tsr_program *p, size_t *bad_op, tsr_error *err) {
+  size_t bad_dummy;
+  if (!bad_op) bad_op = &bad_dummy;
+  *bad_op = SIZE_MAX;
+  size_t *order = tsr_malloc((p->nops ? p->nops : 1) * sizeof *order, err);
+  if (!order) return TSR_ERR_NOMEM;
+  tsr_status st = sort_ops(p, order, err);
+  if (st != TSR_OK) {
+    free(order);
+    return st;
   }
   /* busy_until[q]: when the last operation on qubit q ends. */
   double *busy_until = tsr_calloc(p->nqubits ? p->nqubits : 1, sizeof *busy_until, err);
-  if (!busy_until) return TSR_ERR_NOMEM;
-  tsr_status st = TSR_OK;
+  /* The classical bits, when some operation reads them. */
+  int reads = p->nconds > 0;
+  for (size_t i = 0; i < p->nops && !reads; i++) reads = p->ops[i].role == TSR_PROG_MESSAGE;
+  bit_avail ba = {.nmodules = p->nmodules};
+  if (busy_until && reads) {
+    ba.at = tsr_calloc((size_t)p->nclbits * p->nmodules + 1, sizeof *ba.at, err);
+    ba.last_meas = tsr_malloc(((size_t)p->nclbits + 1) * sizeof *ba.last_meas, err);
+  }
+  if (!busy_until || (reads && (!ba.at || !ba.last_meas))) {
+    free(order);
+    free(busy_until);
+    free(ba.at);
+    free(ba.last_meas);
+    return TSR_ERR_NOMEM;
+  }
+  if (reads) {
+    for (uint32_t b = 0; b < p->nclbits; b++) {
+      ba.last_meas[b] = -1;
+      if (b >= p->source_clbits)
+        for (uint32_t m = 0; m < p->nmodules; m++) ba.at[(size_t)b * p->nmodules + m] = INFINITY;
+    }
+  }
   double makespan = 0.0;
   /* Tolerance for floating-point sums of durations. */
   const double slack = 1e-12;
-  for (size_t i = 0; i < p->nops && st == TSR_OK; i++) {
+  size_t i = 0;
+  for (; i < p->nops && st == TSR_OK; i++) {
     const tsr_program_op *op = &p->ops[i];
     st = check_op(p, i, op, err);
     if (st != TSR_OK) break;
@@ -333,11 +498,21 @@ tsr_status tsr_program_finish(tsr_program *p, tsr_error *err) {
         busy_until[q] = op->start_s + op->duration_s;
       }
     }
+    if (st != TSR_OK) break;
+    if (reads && (st = track_bits(p, &ba, i, slack, err)) != TSR_OK) break;
     if (op->start_s + op->duration_s > makespan) makespan = op->start_s + op->duration_s;
   }
+  if (st != TSR_OK && i < p->nops) *bad_op = order[i];
+  free(order);
   free(busy_until);
+  free(ba.at);
+  free(ba.last_meas);
   if (st == TSR_OK) p->metrics.makespan_s = makespan;
   return st;
+}
+
+tsr_status tsr_program_finish(tsr_program *p, tsr_error *err) {
+  return tsr__program_finish(p, NULL, err);
 }
 
 tsr_status tsr_program_write_json(const tsr_program *p, tsr_json *j, int with_ops, tsr_error *err) {

@@ -13,8 +13,10 @@
  *   reset ion_a[98]; reset ion_b[62]; epr ion_a[98], ion_b[62];
  *   @tessera.op cat-entangle 0.0123 1e-06 module 0
  *   cx ion_a[3], ion_a[98];
- *   #pragma tessera message 0.0124 2.4e-05 from 0 to 1 bits 2 1
- *   @tessera.op cat-entangle 0.0125 1e-06 module 1
+ *   @tessera.op cat-entangle 0.012301 1e-04 module 0
+ *   tsr_scratch[0] = measure ion_a[98];
+ *   #pragma tessera message 0.012401 2.4e-05 from 0 to 1 bits 2 1
+ *   @tessera.op cat-entangle 0.012425 1e-06 module 1
  *   if (tsr_scratch[0] == 1) x ion_b[62];
  *
  * One statement per line, every operation preceded by its annotation (role,
@@ -25,7 +27,8 @@
  * file as a plain circuit (the `epr` gate prepares |Phi+> from |00>) see a
  * fresh pair on reused communication qubits. The reader takes exactly
  * this form (comments and blank lines allowed; other pragmas and gate
- * definitions skipped) and reports errors as file:line:col. */
+ * definitions skipped) and reports errors as file:line:col, those of
+ * tsr_program_finish at the statement of the operation they are about. */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -33,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tessera/program.h"
+#include "program/program_internal.h"
 
 /* ------------------------------------------------------------ names */
 
@@ -301,6 +304,8 @@ typedef struct reader {
   int have_metrics;
   uint32_t *init, *fin;
   uint32_t nplace, cap_place;
+  int *op_line, *op_col; /* where each operation was written, in append order */
+  size_t nlocs, cap_locs;
 } reader;
 
 static tsr_status fail(reader *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -320,6 +325,23 @@ static tsr_status relocate(reader *R, tsr_status st) {
   snprintf(msg, sizeof msg, "%s", R->err->message);
   tsr_error_set_at(R->err, TSR_ERR_INPUT, R->file, R->lineno, 1, "%s", msg);
   return st == TSR_ERR_NOMEM ? st : TSR_ERR_INPUT;
+}
+
+/* Records where the operation just appended was written. */
+static tsr_status note_op(reader *R, int line, int col) {
+  if (R->nlocs == R->cap_locs) {
+    size_t cap = R->cap_locs ? 2 * R->cap_locs : 256;
+    int *l = tsr_realloc(R->op_line, cap, sizeof *l, R->err);
+    if (!l) return TSR_ERR_NOMEM;
+    R->op_line = l;
+    int *c = tsr_realloc(R->op_col, cap, sizeof *c, R->err);
+    if (!c) return TSR_ERR_NOMEM;
+    R->op_col = c;
+    R->cap_locs = cap;
+  }
+  R->op_line[R->nlocs] = line;
+  R->op_col[R->nlocs++] = col;
+  return TSR_OK;
 }
 
 static void skip_ws(reader *R) {
@@ -801,6 +823,8 @@ tsr_status tsr_program_read_qasm(const char *text, size_t len, const char *filen
       continue;
     }
     if (at_end(&R)) continue;
+    int col = (int)(R.s - R.line) + 1;
+    size_t nops = R.p->nops;
     if (accept(&R, "#pragma")) {
       skip_ws(&R);
       if (accept(&R, "tessera")) {
@@ -814,6 +838,7 @@ tsr_status tsr_program_read_qasm(const char *text, size_t len, const char *filen
           break;
         }
         st = parse_pragma(&R);
+        if (st == TSR_OK && R.p->nops > nops) st = note_op(&R, R.lineno, col);
       }
       continue;
     }
@@ -886,6 +911,7 @@ tsr_status tsr_program_read_qasm(const char *text, size_t len, const char *filen
     }
     have_annotation = 0;
     st = parse_statement(&R, &pending);
+    if (st == TSR_OK && R.p->nops > nops) st = note_op(&R, R.lineno, col);
   }
   if (st == TSR_OK && have_annotation)
     st = tsr_error_set_at(err, TSR_ERR_INPUT, R.file, annot_line, 1,
@@ -903,17 +929,23 @@ tsr_status tsr_program_read_qasm(const char *text, size_t len, const char *filen
     if (st != TSR_OK) st = relocate(&R, st);
   }
   if (st == TSR_OK) {
-    st = tsr_program_finish(R.p, err);
-    if (st != TSR_OK) {
+    /* Errors about one operation point at its statement. */
+    size_t bad = SIZE_MAX;
+    st = tsr__program_finish(R.p, &bad, err);
+    if (st != TSR_OK && st != TSR_ERR_NOMEM) {
       char msg[TSR_ERROR_MESSAGE_MAX];
       snprintf(msg, sizeof msg, "%s", err->message);
-      st = tsr_error_set_at(err, TSR_ERR_INPUT, R.file, 1, 1, "invalid program: %s", msg);
+      int at = bad < R.nlocs;
+      st = tsr_error_set_at(err, TSR_ERR_INPUT, R.file, at ? R.op_line[bad] : 1,
+                            at ? R.op_col[bad] : 1, "invalid program: %s", msg);
     }
   }
   if (st == TSR_OK && R.have_metrics) R.p->metrics = R.metrics;
   free(R.idents);
   free(R.init);
   free(R.fin);
+  free(R.op_line);
+  free(R.op_col);
   if (st != TSR_OK) {
     tsr_program_free(R.p);
     return st;

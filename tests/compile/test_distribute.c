@@ -6,7 +6,8 @@
  * (GHZ on k modules: k - 1 EPR pairs; QFT on two modules: at most n/2 - 1);
  * routing (every two-qubit gate of a heavy-hex module on a coupler);
  * schedule validity (EPR latency, messages before the corrections they feed,
- * communication-qubit limits); program OpenQASM round trip. */
+ * communication-qubit limits, measurements into one bit in order); program
+ * OpenQASM round trip. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +359,97 @@ static void teleports(void **state) {
   tsr_arch_free(a);
 }
 
+static void append(tsr_circuit *c, tsr_gate g, uint32_t a, uint32_t b) {
+  tsr_error err;
+  uint32_t q[2] = {a, b};
+  assert_ok(tsr_circuit_append_gate(c, g, q, g == TSR_GATE_CZ ? 2 : 1, NULL, 0, &err), &err);
+}
+
+/* Groups of three qubits that interact among themselves (so that each
+ * group gets a module), and rounds of the pattern embedding pays for: qubit
+ * a meets b0 and b1 of another group, then (h a; cz a, b2; h a), then b0 and
+ * b1 again after each had an h (so that their own packets cannot serve
+ * both meetings). From a generic product state. */
+static tsr_circuit *sandwich_circuit(uint32_t groups, uint32_t rounds, uint64_t seed) {
+  tsr_error err;
+  uint32_t n = 3 * groups;
+  tsr_circuit *c = tsr_circuit_new(&err);
+  assert_non_null(c);
+  assert_ok(tsr_circuit_add_qreg(c, "q", n, NULL, &err), &err);
+  tsr_rng rng;
+  tsr_rng_seed(&rng, seed, 5);
+  for (uint32_t q = 0; q < n; q++) {
+    double u[3] = {tsr_rng_uniform(&rng) * 3, tsr_rng_uniform(&rng) * 6, tsr_rng_uniform(&rng) * 6};
+    assert_ok(tsr_circuit_append_gate(c, TSR_GATE_U3, &q, 1, u, 3, &err), &err);
+  }
+  for (uint32_t r = 0; r <= rounds; r++) {
+    for (uint32_t gi = 0; gi < groups; gi++) {
+      for (uint32_t t = 0; t < 6; t++) {
+        uint32_t x = 3 * gi + (uint32_t)tsr_rng_below(&rng, 3), y = 3 * gi + (x - 3 * gi + 1) % 3;
+        append(c, TSR_GATE_CZ, x, y);
+        if (tsr_rng_below(&rng, 2)) append(c, TSR_GATE_H, x, 0);
+      }
+    }
+    if (r == rounds) break;
+    uint32_t ga = (uint32_t)tsr_rng_below(&rng, groups);
+    uint32_t gb = (ga + 1 + (uint32_t)tsr_rng_below(&rng, groups - 1)) % groups;
+    uint32_t a = 3 * ga + (uint32_t)tsr_rng_below(&rng, 3), o = (uint32_t)tsr_rng_below(&rng, 3);
+    uint32_t b0 = 3 * gb + o, b1 = 3 * gb + (o + 1) % 3, b2 = 3 * gb + (o + 2) % 3;
+    append(c, TSR_GATE_CZ, a, b0);
+    append(c, TSR_GATE_CZ, a, b1);
+    append(c, TSR_GATE_H, a, 0);
+    append(c, TSR_GATE_CZ, a, b2);
+    append(c, TSR_GATE_H, a, 0);
+    append(c, TSR_GATE_H, b0, 0);
+    append(c, TSR_GATE_H, b1, 0);
+    append(c, TSR_GATE_CZ, a, b0);
+    append(c, TSR_GATE_CZ, a, b1);
+    append(c, TSR_GATE_H, b0, 0);
+    append(c, TSR_GATE_H, b1, 0);
+  }
+  return c;
+}
+
+/* Embedding (Wu et al. 2023): where it saves pairs, the programs must equal
+ * their sources, with plenty of communication qubits and with one or two per
+ * module (copies then end early or carry the partner's Z in their
+ * correction). */
+static void embedding(void **state) {
+  (void)state;
+  uint32_t found = 0, tried = 0;
+  for (uint32_t k = 2; k <= 3; k++) {
+    tsr_arch *a = ideal_machine(k, 3, 4, 0);
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+      tsr_circuit *c = sandwich_circuit(k, 3, seed);
+      tsr_compile_options o;
+      tsr_compile_options_default(&o);
+      o.seed = seed;
+      o.allow_teleport = 0;
+      o.embed = 0;
+      tsr_program *p0 = compile(c, a, &o);
+      o.embed = 1;
+      tsr_program *p = compile(c, a, &o);
+      tried++;
+      assert_true(p->metrics.ebits <= p0->metrics.ebits);
+      found += p->metrics.ebits < p0->metrics.ebits;
+      check_schedule(p, 4);
+      check_equivalent(p, c, 2);
+      for (uint32_t comm = 1; comm <= 2; comm++) {
+        o.max_communication = comm;
+        tsr_program *pt = compile(c, a, &o);
+        check_schedule(pt, comm);
+        check_equivalent(pt, c, 2);
+        tsr_program_free(pt);
+      }
+      tsr_program_free(p0);
+      tsr_program_free(p);
+      tsr_circuit_free(c);
+    }
+    tsr_arch_free(a);
+  }
+  if (found * 2 < tried) fail_msg("embedding saved pairs in only %u of %u circuits", found, tried);
+}
+
 static void heterogeneous_machine(void **state) {
   (void)state;
   tsr_error err;
@@ -562,6 +654,42 @@ static void measurement_and_conditions(void **state) {
   tsr_arch_free(a);
 }
 
+/* Two measurements into one bit, the first on a qubit busy for longer, then
+ * a condition on that bit: the second measurement must start after the first
+ * ends (the start order is the order of the writes, for tsr_program_finish
+ * and the executor), so the condition reads the second one's value. */
+static void repeated_measurement_into_one_bit(void **state) {
+  (void)state;
+  tsr_error err;
+  static const char text[] = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\ncreg c[1];\n"
+                             "h q[0];\nrx(0.3) q[0];\nry(0.2) q[0];\nrx(0.3) q[0];\n"
+                             "cx q[0], q[2];\nrx(0.3) q[0];\nmeasure q[0] -> c[0];\n"
+                             "x q[1];\nmeasure q[1] -> c[0];\nif (c==1) x q[2];\n"
+                             "if (c==0) h q[0];\n";
+  tsr_circuit *c = NULL;
+  assert_ok(tsr_qasm_read_string(text, strlen(text), "waw.qasm", &c, &err), &err);
+  tsr_arch *a = NULL;
+  assert_ok(tsr_arch_default(&a, &err), &err);
+  tsr_program *p = compile(c, a, NULL);
+  check_schedule(p, 0);
+  const tsr_program_op *first = NULL, *second = NULL;
+  for (size_t i = 0; i < p->nops; i++) {
+    const tsr_program_op *op = &p->ops[i];
+    if (op->kind != TSR_OP_MEASURE || op->clbit != 0) continue;
+    if (!first)
+      first = op;
+    else
+      second = op;
+  }
+  assert_non_null(second);
+  assert_int_equal(first->qubits[0], p->initial_placement[0]);
+  assert_int_equal(second->qubits[0], p->initial_placement[1]);
+  assert_true(second->start_s >= first->start_s + first->duration_s);
+  tsr_program_free(p);
+  tsr_arch_free(a);
+  tsr_circuit_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(module_graph_of_default),
@@ -569,10 +697,12 @@ int main(void) {
       cmocka_unit_test(qft_two_modules),
       cmocka_unit_test(random_circuits_ideal_modules),
       cmocka_unit_test(teleports),
+      cmocka_unit_test(embedding),
       cmocka_unit_test(heterogeneous_machine),
       cmocka_unit_test(default_machine),
       cmocka_unit_test(pytket_network_and_errors),
       cmocka_unit_test(measurement_and_conditions),
+      cmocka_unit_test(repeated_measurement_into_one_bit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

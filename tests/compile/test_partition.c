@@ -157,6 +157,70 @@ static uint64_t ebits_for(const tsr_circuit *c, const tsr_module_graph *g, uint6
   return e;
 }
 
+/* Sandwiches: h ... cz ... h between two Z packets of a qubit is one; a
+ * rotation that is not a Pauli map in the middle, or a gate that puts X on
+ * the partner, is none. Spans cut packets. */
+static void sandwiches_and_spans(void **state) {
+  (void)state;
+  tsr_error err;
+  tsr_circuit *c = new_circuit(4);
+  add(c, TSR_GATE_CZ, 0, 1, 0);
+  add(c, TSR_GATE_H, 0, -1, 0);
+  add(c, TSR_GATE_CZ, 0, 2, 0);
+  add(c, TSR_GATE_X, 0, -1, 0);
+  add(c, TSR_GATE_CX, 3, 0, 0); /* X-type on qubit 0: in the h frame, nothing on the partner */
+  add(c, TSR_GATE_H, 0, -1, 0);
+  add(c, TSR_GATE_CZ, 0, 3, 0);
+  tsr_packet_graph *h = NULL;
+  assert_ok(tsr_packet_graph_build(c, &h, &err), &err);
+  assert_int_equal(h->nsandwiches, 1);
+  const struct tsr_sandwich *sw = &h->sandwiches[0];
+  assert_int_equal(sw->qubit, 0);
+  assert_int_equal(sw->open_op, 1);
+  assert_int_equal(sw->close_op, 5);
+  assert_int_equal(h->packet_qubit[sw->before], 0);
+  assert_int_equal(h->packet_qubit[sw->after], 0);
+  assert_int_equal(h->packet_axis[sw->before], 'Z');
+  assert_int_equal(h->packet_axis[sw->after], 'Z');
+  assert_int_equal(sw->inner_count, 2);
+  assert_int_equal(h->sandwich_inner[sw->inner_first], 1);
+  assert_int_equal(h->sandwich_inner_fix[sw->inner_first], 1); /* cz: Z on qubit 2 */
+  assert_int_equal(h->sandwich_inner[sw->inner_first + 1], 2);
+  assert_int_equal(h->sandwich_inner_fix[sw->inner_first + 1], 0); /* cx 3 -> 0 */
+  tsr_packet_graph_free(h);
+  tsr_circuit_free(c);
+
+  c = new_circuit(3);
+  add(c, TSR_GATE_CZ, 0, 1, 0);
+  add(c, TSR_GATE_H, 0, -1, 0);
+  add(c, TSR_GATE_RZ, 0, -1, 0.3);
+  add(c, TSR_GATE_H, 0, -1, 0);
+  add(c, TSR_GATE_CZ, 0, 2, 0);
+  add(c, TSR_GATE_H, 0, -1, 0);
+  add(c, TSR_GATE_CX, 0, 1, 0); /* X on the partner in the h frame */
+  add(c, TSR_GATE_H, 0, -1, 0);
+  add(c, TSR_GATE_CZ, 0, 2, 0);
+  assert_ok(tsr_packet_graph_build(c, &h, &err), &err);
+  assert_int_equal(h->nsandwiches, 0);
+  tsr_packet_graph_free(h);
+  tsr_circuit_free(c);
+
+  c = new_circuit(2);
+  for (int i = 0; i < 10; i++) add(c, TSR_GATE_CZ, 0, 1, 0);
+  assert_ok(tsr_packet_graph_build_span(c, 0, &h, &err), &err);
+  assert_int_equal(h->npackets, 2);
+  tsr_packet_graph_free(h);
+  assert_ok(tsr_packet_graph_build_span(c, 3, &h, &err), &err);
+  assert_int_equal(h->npackets, 8); /* 4 per qubit: gates 0-2, 3-5, 6-8, 9 */
+  for (size_t e = 0; e < h->npackets; e++) {
+    size_t first = h->packet_gates[h->packet_start[e]];
+    size_t last = h->packet_gates[h->packet_start[e + 1] - 1];
+    assert_true(last - first < 3);
+  }
+  tsr_packet_graph_free(h);
+  tsr_circuit_free(c);
+}
+
 static void ghz_costs_k_minus_1(void **state) {
   (void)state;
   tsr_error err;
@@ -354,6 +418,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(module_graphs_and_json),
       cmocka_unit_test(packet_hypergraph),
+      cmocka_unit_test(sandwiches_and_spans),
       cmocka_unit_test(ghz_costs_k_minus_1),
       cmocka_unit_test(qft_on_two_modules),
       cmocka_unit_test(separable_circuits_cost_nothing),

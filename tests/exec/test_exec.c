@@ -278,7 +278,6 @@ static void noiseless_machine_gives_hellinger_one(void **state) {
     assert_close(count_of(r, "000") + count_of(r, "111"), 2000, 0);
     assert_int_equal(r->ebits, 2);
     assert_int_equal(r->messages, 4);
-    assert_int_equal(r->implicit_messages, 0);
     if (kinds[k] != TSR_BACKEND_STABILIZER) {
       assert_true(r->has_state_fidelity);
       assert_close(r->state_fidelity, 1.0, 1e-9);

@@ -1,7 +1,8 @@
 /* Program OpenQASM 3 form: write -> read -> write gives the same text and the
  * same program (every role, conditions on bits and on wide registers, module
  * names that are not identifiers, native gates with definitions); errors
- * carry file:line:col. */
+ * carry file:line:col, those of the whole-program checks the line of the
+ * operation they are about. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,7 +162,7 @@ static void round_trip(void **state) {
   tsr_program_free(p);
 }
 
-static void expect_error(const char *text, const char *needle, int line) {
+static void expect_error_at(const char *text, const char *needle, int line, int col) {
   tsr_error err;
   tsr_program *p = NULL;
   tsr_status st = tsr_program_read_qasm(text, strlen(text), "bad.qasm", &p, &err);
@@ -171,6 +172,11 @@ static void expect_error(const char *text, const char *needle, int line) {
     fail_msg("message '%s' does not contain '%s'", err.message, needle);
   assert_string_equal(err.file, "bad.qasm");
   assert_int_equal(err.line, line);
+  if (col > 0) assert_int_equal(err.col, col);
+}
+
+static void expect_error(const char *text, const char *needle, int line) {
+  expect_error_at(text, needle, line, 0);
 }
 
 #define HEAD                                                                                       \
@@ -193,14 +199,45 @@ static void reader_errors(void **state) {
   expect_error(HEAD "@tessera.op local 0 0 module 0\nif (m[0] == 2) x a[0];\n", "0 or 1", 10);
   expect_error(HEAD "@tessera.op local 0 0 module 0\nif (z == 1) x a[0];\n", "classical register",
                10);
-  expect_error(HEAD "@tessera.op epr 0 1e-3 link 0\nepr a[1], a[0];\n", "communication qubit", 1);
+  expect_error(HEAD "@tessera.op epr 0 1e-3 link 0\nepr a[1], a[0];\n", "communication qubit", 10);
   expect_error(HEAD "@tessera.op local 0 0 module 0\n", "no statement", 9);
   expect_error(HEAD "#pragma tessera module 2 c \"c\" qubits 1 communication 0\n",
                "before the registers", 9);
-  expect_error(HEAD "@tessera.op local 0 0 module 1\nh a[0];\n", "not on module", 1);
+  expect_error(HEAD "@tessera.op local 0 0 module 1\nh a[0];\n", "not on module", 10);
   expect_error(HEAD "@tessera.op local 0 1e-6 module 0\nh a[0];\n"
                     "@tessera.op local 0 1e-6 module 0\nh a[0];\n",
-               "busy", 1);
+               "busy", 12);
+}
+
+/* A condition whose bit never reaches the module that reads it is refused at
+ * the statement of the reading operation (finish's check, located). */
+static void bits_must_reach_their_readers(void **state) {
+  (void)state;
+  /* m[0] measured on a, read on b: no message (the statement is indented). */
+  expect_error_at(HEAD "@tessera.op local 0 1e-4 module 0\nm[0] = measure a[0];\n"
+                       "@tessera.op local 2e-4 1e-6 module 1\n  if (m[0] == 1) x b[0];\n",
+                  "operation 1 (local on module 'b') reads bit m[0] at 0.0002 s, but it is "
+                  "measured on module 'a' (operation 0) and no message",
+                  12, 3);
+  /* The message arrives after the read. */
+  expect_error_at(HEAD "@tessera.op local 0 1e-4 module 0\nm[0] = measure a[0];\n"
+                       "#pragma tessera message 1e-4 5e-4 from 0 to 1 bits 0 1\n"
+                       "@tessera.op local 2e-4 1e-6 module 1\nif (m[0] == 1) x b[0];\n",
+                  "arrives at 0.0006 s", 13, 1);
+  /* A message sending a bit nobody measured (m is a scratch register). */
+  expect_error_at(HEAD "#pragma tessera message 0 1e-6 from 0 to 1 bits 0 1\n",
+                  "operation 0 (message from 'a' to 'b') sends bit m[0] at 0 s, but no operation "
+                  "measured it",
+                  9, 1);
+  /* In time: accepted. */
+  const char *ok = HEAD "@tessera.op local 0 1e-4 module 0\nm[0] = measure a[0];\n"
+                        "#pragma tessera message 1e-4 5e-4 from 0 to 1 bits 0 1\n"
+                        "@tessera.op local 6e-4 1e-6 module 1\nif (m[0] == 1) x b[0];\n";
+  tsr_error err;
+  tsr_program *p = NULL;
+  assert_ok(tsr_program_read_qasm(ok, strlen(ok), "ok.qasm", &p, &err), &err);
+  assert_int_equal(p->nops, 3);
+  tsr_program_free(p);
 }
 
 static void other_pragmas_and_comments(void **state) {
@@ -223,6 +260,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(round_trip),
       cmocka_unit_test(reader_errors),
+      cmocka_unit_test(bits_must_reach_their_readers),
       cmocka_unit_test(other_pragmas_and_comments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
