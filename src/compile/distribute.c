@@ -716,17 +716,19 @@ static int pick_axis(int allowed, int current) {
 
 typedef struct steiner {
   uint64_t terminals;
+  uint32_t root;
   int ok;
   uint64_t adj[STEINER_EXACT_MODULES]; /* tree edges as neighbour masks */
 } steiner;
 
 /* Minimum spanning tree over the modules of `nodes` with program links; its
  * cost, or INFINITY when they are not connected. */
-static double spanning_tree(const dist *d, uint64_t nodes, uint64_t adj[]) {
+static double spanning_tree(const dist *d, uint64_t nodes, uint32_t root, uint64_t adj[]) {
   uint32_t list[STEINER_EXACT_MODULES], from[STEINER_EXACT_MODULES], nn = 0;
+  list[nn++] = root; /* grown from the root: among equal trees, copies made from the qubit */
   for (uint32_t x = 0; x < d->n; x++) {
     adj[x] = 0;
-    if ((nodes >> x) & 1) list[nn++] = x;
+    if (((nodes >> x) & 1) && x != root) list[nn++] = x;
   }
   double total = tsr__prim_mst(d->link_cost, d->n, list, nn, from);
   for (uint32_t i = 1; i < nn && isfinite(total); i++) {
@@ -736,11 +738,13 @@ static double spanning_tree(const dist *d, uint64_t nodes, uint64_t adj[]) {
   return total;
 }
 
-/* The Steiner tree of a module set (cached); NULL when there is none to use. */
-static const steiner *steiner_tree(dist *d, uint64_t terminals) {
+/* The Steiner tree of a module set grown from root (cached); NULL when there
+ * is none to use. */
+static const steiner *steiner_tree(dist *d, uint64_t terminals, uint32_t root) {
   if (d->n > STEINER_EXACT_MODULES) return NULL;
   for (size_t i = 0; i < d->ntrees; i++)
-    if (d->trees[i].terminals == terminals) return d->trees[i].ok ? &d->trees[i] : NULL;
+    if (d->trees[i].terminals == terminals && d->trees[i].root == root)
+      return d->trees[i].ok ? &d->trees[i] : NULL;
   if (d->ntrees == d->cap_trees) {
     size_t cap = d->cap_trees ? 2 * d->cap_trees : 16;
     steiner *g = realloc(d->trees, cap * sizeof *g);
@@ -751,11 +755,12 @@ static const steiner *steiner_tree(dist *d, uint64_t terminals) {
   steiner *t = &d->trees[d->ntrees++];
   memset(t, 0, sizeof *t);
   t->terminals = terminals;
+  t->root = root;
   uint64_t others = all_modules(d->n) & ~terminals, adj[STEINER_EXACT_MODULES];
   double best = INFINITY;
   uint32_t best_nodes = 0;
   for (uint64_t x = others;; x = (x - 1) & others) {
-    double c = spanning_tree(d, terminals | x, adj);
+    double c = spanning_tree(d, terminals | x, root, adj);
     uint32_t nodes = (uint32_t)__builtin_popcountll(terminals | x);
     if (c < best - 1e-12 || (c < best + 1e-12 && nodes < best_nodes)) {
       best = c;
@@ -775,7 +780,7 @@ static const steiner *steiner_tree(dist *d, uint64_t terminals) {
 static uint32_t copy_route(dist *d, uint32_t q, uint32_t M, uint64_t terminals, uint32_t *route) {
   uint32_t root = d->loc_mod[q], n = d->n;
   terminals |= ((uint64_t)1 << root) | ((uint64_t)1 << M);
-  const steiner *t = __builtin_popcountll(terminals) > 2 ? steiner_tree(d, terminals) : NULL;
+  const steiner *t = __builtin_popcountll(terminals) > 2 ? steiner_tree(d, terminals, root) : NULL;
   if (t) {
     int32_t parent[STEINER_EXACT_MODULES];
     uint32_t queue[STEINER_EXACT_MODULES], qh = 0, qt = 0;

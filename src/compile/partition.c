@@ -1397,9 +1397,10 @@ static int try_embed(pctx *c, embed_work *w, size_t si, uint32_t to, embed_plan 
  * move there first (so that both packets reach it). Packets an embedding
  * relies on (before, after, the qubit's inner packets) are frozen for later
  * ones, so every saving stays exact. */
-static tsr_status embed_pass(pctx *c, embed_plan *plan, tsr_error *err) {
+static tsr_status embed_pass(pctx *c, embed_plan *plan, double *probe, tsr_error *err) {
   const tsr_packet_graph *h = c->h;
   memset(plan, 0, sizeof *plan);
+  if (probe) *probe = c->total;
   if (!h->nsandwiches || c->k < 2) return TSR_OK;
   size_t np1 = c->np ? c->np : 1, ng1 = c->ng ? c->ng : 1;
   embed_work w = {0};
@@ -1418,6 +1419,7 @@ static tsr_status embed_pass(pctx *c, embed_plan *plan, tsr_error *err) {
   }
   int logging = c->logging;
   c->logging = 1;
+  size_t mark0 = c->nlog;
   for (size_t si = 0; si < h->nsandwiches; si++) {
     const struct tsr_sandwich *sw = &h->sandwiches[si];
     if (c->ehome[sw->before] != UINT32_MAX || c->ehome[sw->after] != UINT32_MAX) continue;
@@ -1428,8 +1430,23 @@ static tsr_status embed_pass(pctx *c, embed_plan *plan, tsr_error *err) {
       if (try_embed(c, &w, si, to, plan)) break;
     }
   }
+  if (probe) {
+    /* the cost with the embeddings, then everything as it was */
+    *probe = c->total - plan->saved_cost;
+    for (size_t e = 0; e < c->np; e++) {
+      if (!c->extra[e]) continue;
+      c->extra[e] = 0;
+      set_packet_mask(c, e, packet_mask_of(c, e));
+    }
+    rollback(c, mark0);
+    free(c->extra);
+    c->extra = NULL;
+    free(plan->v);
+    memset(plan, 0, sizeof *plan);
+  } else {
+    c->nlog = 0;
+  }
   c->logging = logging;
-  c->nlog = 0;
   if (c->nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
 done:
   free(w.frozen);
@@ -1607,9 +1624,17 @@ static tsr_status refine(pctx *c, uint32_t *order, double *dm, tsr_error *err) {
 }
 
 /* Keeps the state when it beats the best so far. */
-static void keep_best(pctx *c, double *best_cost, uint32_t *best_pi, uint32_t *best_loc) {
-  if (c->total < *best_cost - GAIN_EPS) {
-    *best_cost = c->total;
+/* Keeps the current placement when it is the best so far: by its cost, or
+ * with `embed`, by its cost after the embedding pass (probed and undone). */
+static void keep_best(pctx *c, int embed, double *best_cost, uint32_t *best_pi,
+                      uint32_t *best_loc) {
+  double cost = c->total;
+  if (embed) {
+    embed_plan plan;
+    if (embed_pass(c, &plan, &cost, NULL) != TSR_OK) cost = c->total;
+  }
+  if (cost < *best_cost - GAIN_EPS) {
+    *best_cost = cost;
     memcpy(best_pi, c->pi, c->n * sizeof *best_pi);
     memcpy(best_loc, c->loc, c->ng * sizeof *best_loc);
   }
@@ -1677,7 +1702,7 @@ tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *
     st = optimise_gates(&c, 0, err);
     if (st == TSR_OK && o.refine) st = refine(&c, order, dm, err);
     if (st == TSR_OK) st = optimise_gates(&c, anneal, err);
-    if (st == TSR_OK) keep_best(&c, &best_cost, best, best_loc);
+    if (st == TSR_OK) keep_best(&c, o.embed, &best_cost, best, best_loc);
   }
   /* iterated local search around the best placement */
   if (st == TSR_OK && o.refine && c.n > 1 && c.k > 1) {
@@ -1696,7 +1721,7 @@ tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *
       st = optimise_gates(&c, 0, err);
       if (st == TSR_OK) st = refine(&c, order, dm, err);
       if (st == TSR_OK) st = optimise_gates(&c, anneal, err);
-      if (st == TSR_OK) keep_best(&c, &best_cost, best, best_loc);
+      if (st == TSR_OK) keep_best(&c, o.embed, &best_cost, best, best_loc);
     }
   }
   if (st == TSR_OK && o.refine && c.n > 1 && c.k > 1) {
@@ -1705,7 +1730,7 @@ tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *
     load_state(&c, best, best_loc);
     if (c.k == 2) {
       st = exact_swap_descent(&c, dm, 32, err);
-      if (st == TSR_OK) keep_best(&c, &best_cost, best, best_loc);
+      if (st == TSR_OK) keep_best(&c, o.embed, &best_cost, best, best_loc);
     }
   }
   if (st == TSR_OK) {
@@ -1721,7 +1746,7 @@ tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *
     if (o.teleport && o.refine) st = optimise_teleports(&c, err);
   }
   embed_plan plan = {0};
-  if (st == TSR_OK && o.embed) st = embed_pass(&c, &plan, err);
+  if (st == TSR_OK && o.embed) st = embed_pass(&c, &plan, NULL, err);
   if (st == TSR_OK && c.nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
   if (st == TSR_OK) st = fill_result(&c, out, err);
   if (st == TSR_OK) {
