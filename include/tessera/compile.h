@@ -462,8 +462,15 @@ void tsr_compile_options_default(tsr_compile_options *opt);
  * through memory nodes only ("A-B"), with the expected latency and fidelity
  * of an end-to-end pair over the cheapest such path (tsr_module_graph_from_arch).
  * EPR operations prepare |Phi+> on two communication qubits (qubits[0] on
- * the link's module_a). source_op is -1 (operations are not traced back
- * through decomposition). opt may be NULL (defaults). The result is new
+ * the link's module_a). source_op is the index in c of the operation each
+ * program operation implements (docs/compiler.md, "Source operations"):
+ * every piece of a decomposed gate carries the gate, a merged run of
+ * single-qubit gates the last gate of the run; every protocol operation
+ * (EPR pair, cat-entangler, teleport, message, correction) carries the gate
+ * that needed it, a cat-disentangler the operation that ended the share;
+ * routing swaps and atom moves carry the gate they make possible. It is -1
+ * only for shares ended after the last operation. opt may be NULL
+ * (defaults). The result is new
  * (free with tsr_program_free). Errors: TSR_ERR_VALUE when the circuit does
  * not fit the compute modules' capacity or the machine cannot join the
  * modules it needs (or has too few communication qubits); TSR_ERR_UNSUPPORTED

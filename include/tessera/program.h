@@ -154,7 +154,7 @@ int32_t tsr_program_module_of(const tsr_program *p, uint32_t qubit);
 
 /* OpenQASM 3 text: one qubit register per module, the source circuit's
  * classical registers, scratch registers; each operation preceded by an
- * annotation `@tessera.op role start duration [module] [link]`; EPR
+ * annotation `@tessera.op role start duration [module] [to] [link] [source]`; EPR
  * generation written as the annotated statement `epr a, b;` (with a `gate epr`
  * definition preparing |Phi+> from |00> for other tools); module and link
  * tables as `#pragma tessera ...` lines. tsr_program_read_qasm reads it back
@@ -164,7 +164,7 @@ tsr_status tsr_program_read_qasm(const char *text, size_t len, const char *filen
                                  tsr_program **out, tsr_error *err);
 /* JSON: machine, modules, links, placement, metrics (ebits, remote_gates,
  * teleports, swaps, makespan_s, estimated_success) and, when with_ops, every
- * operation with its times. */
+ * operation with its times (and source_op when it is >= 0). */
 tsr_status tsr_program_write_json(const tsr_program *p, tsr_json *j, int with_ops, tsr_error *err);
 
 #ifdef __cplusplus

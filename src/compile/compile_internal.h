@@ -12,30 +12,6 @@
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
-/* Appends a synthesised sequence to dst on the circuit qubits map[local]
- * (its global phase is dropped); every gate gets the condition of `cond_op`
- * of `src` when both are non-NULL. */
-tsr_status tsr__append_seq(tsr_circuit *dst, const tsr_synth_seq *seq, const uint32_t *map,
-                           const tsr_circuit *src, const tsr_op *cond_op, tsr_error *err);
-
-/* tsr_decompose into CZ that keeps single-qubit gates and every two-qubit
- * gate commuting with a Pauli on an operand (what the packet hypergraph
- * takes as it is: cz, cp, crz, cx, rzz, ...). */
-tsr_status tsr__decompose_for_packets(const tsr_circuit *in, tsr_circuit **out, tsr_error *err);
-
-/* A two-qubit synthesis before the 1q layers are turned into gates: layer l
- * (one 2x2 per operand) acts before entangler l, layer nent after the last. */
-typedef struct tsr__layered {
-  int nent;
-  cplx layer[5][2][4];
-  double param[4]; /* angle of each parametrised entangler */
-} tsr__layered;
-
-tsr_status tsr__synth_2q_layered(const cplx u[16], tsr_entangler ent, tsr__layered *out,
-                                 tsr_error *err);
-/* Appends entangler ent (angle param for zz / rzz) on local operands 0, 1. */
-int tsr__emit_entangler(tsr_synth_seq *s, tsr_entangler ent, double param);
-
 #endif
 
 typedef double complex cplx;
@@ -185,6 +161,19 @@ tsr_status tsr__append_seq(tsr_circuit *dst, const tsr_synth_seq *seq, const uin
  * gate commuting with a Pauli on an operand (what the packet hypergraph
  * takes as it is: cz, cp, crz, cx, rzz, ...). */
 tsr_status tsr__decompose_for_packets(const tsr_circuit *in, tsr_circuit **out, tsr_error *err);
+/* The same, and *src_of (may be NULL) gets a new array (free) with one entry
+ * per operation of *out: the index of the operation of `in` it comes from
+ * (non-decreasing: operations are expanded in order). */
+tsr_status tsr__decompose_for_packets_traced(const tsr_circuit *in, tsr_circuit **out,
+                                             int64_t **src_of, tsr_error *err);
+
+/* tsr_simplify, and *src_of (may be NULL) gets a new array (free) with one
+ * entry per operation of *out: the index of the operation of `in` whose node
+ * it is. A merged run of single-qubit gates, two rotations whose angles
+ * added, keep the surviving (later) node's index; non-decreasing, since the
+ * output keeps the input order. */
+tsr_status tsr__simplify_traced(const tsr_circuit *in, tsr_circuit **out, tsr_simplify_stats *stats,
+                                int64_t **src_of, tsr_error *err);
 
 /* A two-qubit synthesis before the 1q layers are turned into gates: layer l
  * (one 2x2 per operand) acts before entangler l, layer nent after the last. */

@@ -38,6 +38,7 @@ tsr__pop tsr__pop_blank(tsr_program_role role, tsr_gate kind, int32_t module) {
   op.module = module;
   op.module_to = -1;
   op.link = -1;
+  op.src = -1;
   return op;
 }
 
@@ -298,7 +299,8 @@ out:
 
 /* ------------------------------------------------------------ program */
 
-static tsr_status build_program(const tsr__machine *m, const tsr_circuit *dc,
+/* src_of[j]: the source-circuit operation of operation j of dc. */
+static tsr_status build_program(const tsr__machine *m, const tsr_circuit *dc, const int64_t *src_of,
                                 const tsr__popvec *ops, const tsr__dist_result *dr,
                                 const uint32_t *phys_initial, const uint32_t *phys_final,
                                 const tsr_program_metrics *metrics, const double *start,
@@ -356,7 +358,7 @@ static tsr_status build_program(const tsr__machine *m, const tsr_circuit *dc,
     po.message_clbits = o->msg_n;
     po.start_s = start[i];
     po.duration_s = dur[i];
-    po.source_op = -1;
+    po.source_op = o->src >= 0 && (size_t)o->src < dc->nops ? src_of[o->src] : -1;
     if (o->cond_bit >= 0) {
       uint64_t one = 1;
       st = tsr_program_append(p, &po, -1, (uint32_t)o->cond_bit, &one, 1, err);
@@ -514,7 +516,7 @@ static void relabel_modules(const tsr__machine *m, const tsr_circuit *dc, const 
 }
 
 /* Passes 3-6 for one partition. */
-static tsr_status run_pipeline(const tsr__machine *m, const tsr_circuit *dc,
+static tsr_status run_pipeline(const tsr__machine *m, const tsr_circuit *dc, const int64_t *src_of,
                                const tsr_packet_graph *h, const tsr_partition *part,
                                const tsr_compile_options *opt, tsr_program **out,
                                double *log_success, tsr_error *err) {
@@ -572,8 +574,8 @@ static tsr_status run_pipeline(const tsr__machine *m, const tsr_circuit *dc,
   metrics.moves = moves;
   if ((st = schedule(&si, start, dur, log_success, &metrics.makespan_s, err)) != TSR_OK) goto out;
   metrics.estimated_success = exp(*log_success);
-  st = build_program(m, dc, final_ops, &dr, phys_initial, phys_final, &metrics, start, dur, out,
-                     err);
+  st = build_program(m, dc, src_of, final_ops, &dr, phys_initial, phys_final, &metrics, start, dur,
+                     out, err);
 out:
   free(holds);
   free(start);
@@ -660,6 +662,7 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
 
   tsr__machine *m = NULL;
   tsr_circuit *dec = NULL, *dc = NULL;
+  int64_t *dec_src = NULL, *src_of = NULL; /* source operation of each op of dec, dc */
   tsr_packet_graph *h = NULL;
   tsr_module_graph *g = NULL, *gsub = NULL;
   enum { MAXC = 4 + TSR_MODULE_GRAPH_MAX };
@@ -681,9 +684,10 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
                        c->nqubits, arch->name, (unsigned long long)capacity);
     goto out;
   }
-  /* 1. decompose and simplify. */
-  if ((st = tsr__decompose_for_packets(c, &dec, err)) != TSR_OK) goto out;
-  if ((st = tsr_simplify(dec, &dc, NULL, err)) != TSR_OK) goto out;
+  /* 1. decompose and simplify, tracing every operation of dc back to c. */
+  if ((st = tsr__decompose_for_packets_traced(c, &dec, &dec_src, err)) != TSR_OK) goto out;
+  if ((st = tsr__simplify_traced(dec, &dc, NULL, &src_of, err)) != TSR_OK) goto out;
+  for (size_t j = 0; j < dc->nops; j++) src_of[j] = dec_src[src_of[j]];
   /* 2. partitions to try. */
   if (m->n > 1 && dc->nqubits > 0) {
     if ((st = module_graph_of(m, &g, err)) != TSR_OK) goto out;
@@ -763,7 +767,8 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
     o2.allow_teleport = opt.allow_teleport && parts[k].teleport_ebits > 0;
     candidate cand = {NULL, 0.0};
     tsr_error e2;
-    tsr_status s2 = run_pipeline(m, dc, h, &parts[k], &o2, &cand.prog, &cand.log_success, &e2);
+    tsr_status s2 =
+        run_pipeline(m, dc, src_of, h, &parts[k], &o2, &cand.prog, &cand.log_success, &e2);
     if (s2 != TSR_OK) {
       if (first_st == TSR_OK) {
         first_st = s2;
@@ -809,7 +814,8 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
         o2.allow_teleport = opt.allow_teleport && ps.teleport_ebits > 0;
         candidate cand = {NULL, 0.0};
         tsr_error e2;
-        if (run_pipeline(m, dc, hs, &ps, &o2, &cand.prog, &cand.log_success, &e2) == TSR_OK) {
+        if (run_pipeline(m, dc, src_of, hs, &ps, &o2, &cand.prog, &cand.log_success, &e2) ==
+            TSR_OK) {
           if (better(&cand, &best, opt.cost)) {
             tsr_program_free(best.prog);
             best = cand;
@@ -844,6 +850,8 @@ out:
   tsr_packet_graph_free(h);
   tsr_circuit_free(dec);
   tsr_circuit_free(dc);
+  free(dec_src);
+  free(src_of);
   tsr__machine_free(m);
   return st;
 }

@@ -437,18 +437,39 @@ static int distributable_2q(const tsr_op *op) {
 }
 
 static tsr_status decompose_impl(const tsr_circuit *in, tsr_gate basis, int keep_distributable,
-                                 tsr_circuit **out, tsr_error *err);
+                                 tsr_circuit **out, int64_t **src_of, tsr_error *err);
 
 tsr_status tsr__decompose_for_packets(const tsr_circuit *in, tsr_circuit **out, tsr_error *err) {
-  return decompose_impl(in, TSR_GATE_CZ, 1, out, err);
+  return decompose_impl(in, TSR_GATE_CZ, 1, out, NULL, err);
+}
+
+tsr_status tsr__decompose_for_packets_traced(const tsr_circuit *in, tsr_circuit **out,
+                                             int64_t **src_of, tsr_error *err) {
+  return decompose_impl(in, TSR_GATE_CZ, 1, out, src_of, err);
 }
 
 tsr_status tsr_decompose(const tsr_circuit *in, tsr_gate basis, tsr_circuit **out, tsr_error *err) {
-  return decompose_impl(in, basis, 0, out, err);
+  return decompose_impl(in, basis, 0, out, NULL, err);
+}
+
+/* Sets map[from .. to) to v, growing map (capacity *cap) as needed. */
+static tsr_status map_fill(int64_t **map, size_t *cap, size_t from, size_t to, int64_t v,
+                           tsr_error *err) {
+  if (to > *cap) {
+    size_t c = *cap ? *cap : 64;
+    while (c < to) c *= 2;
+    int64_t *g = tsr_realloc(*map, c, sizeof *g, err);
+    if (!g) return TSR_ERR_NOMEM;
+    *map = g;
+    *cap = c;
+  }
+  for (size_t k = from; k < to; k++) (*map)[k] = v;
+  return TSR_OK;
 }
 
 static tsr_status decompose_impl(const tsr_circuit *in, tsr_gate basis, int keep_distributable,
-                                 tsr_circuit **out, tsr_error *err) {
+                                 tsr_circuit **out, int64_t **src_of, tsr_error *err) {
+  if (src_of) *src_of = NULL;
   if (!in || !out) return tsr_error_set(err, TSR_ERR_VALUE, "tsr_decompose: NULL argument");
   *out = NULL;
   if (basis != TSR_GATE_CX && basis != TSR_GATE_CZ) {
@@ -458,44 +479,50 @@ static tsr_status decompose_impl(const tsr_circuit *in, tsr_gate basis, int keep
   tsr_status st = tsr__circuit_like(in, &c, err);
   if (st != TSR_OK) return st;
   list l = {0};
+  int64_t *map = NULL;
+  size_t map_cap = 0;
   for (size_t i = 0; i < in->nops && st == TSR_OK; i++) {
     const tsr_op *op = &in->ops[i];
+    size_t before = c->nops;
     if (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET || op->kind == TSR_OP_BARRIER) {
       st = tsr__append_op(c, in, op, op->kind, op->qubits, op->nqubits, NULL, 0, err);
-      continue;
-    }
-    if (op->kind == TSR_GATE_OPAQUE) {
+    } else if (op->kind == TSR_GATE_OPAQUE) {
       st = tsr_error_set(err, TSR_ERR_UNSUPPORTED, "opaque gate '%s' has no decomposition",
                          op->name ? op->name : "?");
-      break;
-    }
-    if (keep_distributable && (op->nqubits == 1 || distributable_2q(op))) {
+    } else if (keep_distributable && (op->nqubits == 1 || distributable_2q(op))) {
       st = tsr__append_op(c, in, op, op->kind, op->qubits, op->nqubits, op->params, op->nparams,
                           err);
-      continue;
-    }
-    l.n = 0;
-    st = expand(&l, op->kind, op->params, op->qubits, op->nqubits, 0, err);
-    if (st == TSR_OK && l.nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
-    for (size_t k = 0; k < l.n && st == TSR_OK; k++) {
-      item *it = &l.v[k];
-      if (it->nq == 2 && it->kind != basis &&
-          (it->kind == TSR_GATE_CX || it->kind == TSR_GATE_CZ)) {
-        /* cx = h cz h and cz = h cx h, with h on the second operand */
-        uint32_t t = it->q[1];
-        st = tsr__append_op(c, in, op, TSR_GATE_H, &t, 1, NULL, 0, err);
-        if (st == TSR_OK) st = tsr__append_op(c, in, op, basis, it->q, 2, NULL, 0, err);
-        if (st == TSR_OK) st = tsr__append_op(c, in, op, TSR_GATE_H, &t, 1, NULL, 0, err);
-      } else {
-        st = tsr__append_op(c, in, op, it->kind, it->q, it->nq, it->p, it->np, err);
+    } else {
+      l.n = 0;
+      st = expand(&l, op->kind, op->params, op->qubits, op->nqubits, 0, err);
+      if (st == TSR_OK && l.nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+      for (size_t k = 0; k < l.n && st == TSR_OK; k++) {
+        item *it = &l.v[k];
+        if (it->nq == 2 && it->kind != basis &&
+            (it->kind == TSR_GATE_CX || it->kind == TSR_GATE_CZ)) {
+          /* cx = h cz h and cz = h cx h, with h on the second operand */
+          uint32_t t = it->q[1];
+          st = tsr__append_op(c, in, op, TSR_GATE_H, &t, 1, NULL, 0, err);
+          if (st == TSR_OK) st = tsr__append_op(c, in, op, basis, it->q, 2, NULL, 0, err);
+          if (st == TSR_OK) st = tsr__append_op(c, in, op, TSR_GATE_H, &t, 1, NULL, 0, err);
+        } else {
+          st = tsr__append_op(c, in, op, it->kind, it->q, it->nq, it->p, it->np, err);
+        }
       }
     }
+    if (st == TSR_OK && src_of) st = map_fill(&map, &map_cap, before, c->nops, (int64_t)i, err);
+  }
+  if (st == TSR_OK && src_of && !map) {
+    map = tsr_malloc(sizeof *map, err); /* an empty circuit: still an array */
+    if (!map) st = TSR_ERR_NOMEM;
   }
   free(l.v);
   if (st != TSR_OK) {
+    free(map);
     tsr_circuit_free(c);
     return st;
   }
   *out = c;
+  if (src_of) *src_of = map;
   return TSR_OK;
 }

@@ -95,6 +95,8 @@ static uint64_t all_modules(uint32_t n) {
   return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
 }
 
+/* Every pop goes out here; it implements the operation being distributed
+ * (protocol operations: the gate that needed them; none after the last). */
 static tsr_status emit(dist *d, const tsr__pop *op) {
   size_t at = d->out->n + 1;
   for (uint32_t k = 0; k < op->nq && k < 4; k++) {
@@ -102,7 +104,9 @@ static tsr_status emit(dist *d, const tsr__pop *op) {
     if (op->role == TSR_PROG_EPR) d->last_epr[op->q[k]] = at;
   }
   if (op->role == TSR_PROG_EPR && op->link >= 0) d->last_epr[d->m->nqubits + op->link] = at;
-  return tsr__popvec_push(d->out, op, d->err);
+  tsr__pop o = *op;
+  o.src = d->cur_op < d->c->nops ? (int64_t)d->cur_op : -1;
+  return tsr__popvec_push(d->out, &o, d->err);
 }
 
 static tsr_status emit_1q(dist *d, tsr_program_role role, tsr_gate kind, uint32_t q,

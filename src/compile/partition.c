@@ -1338,7 +1338,7 @@ static int try_embed(pctx *c, embed_work *w, size_t si, uint32_t to, embed_plan 
   uint64_t keep = c->mask[p1] & c->mask[p3] & ~bit(H);
   for (uint32_t x = 0; x < c->k; x++)
     if ((keep & bit(x)) && !(c->g->link_cost[H * c->k + x] > 0)) keep &= ~bit(x);
-  int ok = keep != 0 && !w->frozen[p1] && !w->frozen[p3];
+  int ok = keep != 0;
   for (size_t i = 0; i < sw->inner_count && ok; i++) {
     size_t g = h->sandwich_inner[sw->inner_first + i];
     int k = c->gq[g][0] == q ? 0 : 1;
@@ -1420,15 +1420,22 @@ static tsr_status embed_pass(pctx *c, embed_plan *plan, double *probe, tsr_error
   int logging = c->logging;
   c->logging = 1;
   size_t mark0 = c->nlog;
-  for (size_t si = 0; si < h->nsandwiches; si++) {
-    const struct tsr_sandwich *sw = &h->sandwiches[si];
-    if (c->ehome[sw->before] != UINT32_MAX || c->ehome[sw->after] != UINT32_MAX) continue;
-    if (try_embed(c, &w, si, UINT32_MAX, plan)) continue;
-    uint32_t H = c->pi[sw->qubit];
-    for (uint32_t to = 0; to < c->k; to++) {
-      if (to == H || !(c->g->link_cost[H * c->k + to] > 0)) continue;
-      if (try_embed(c, &w, si, to, plan)) break;
+  for (int sweep = 0; sweep < 2; sweep++) {
+    size_t before = plan->n;
+    for (size_t si = 0; si < h->nsandwiches; si++) {
+      const struct tsr_sandwich *sw = &h->sandwiches[si];
+      if (c->ehome[sw->before] != UINT32_MAX || c->ehome[sw->after] != UINT32_MAX) continue;
+      int done = 0;
+      for (size_t j = 0; j < plan->n && !done; j++) done = plan->v[j].sandwich == si;
+      if (done) continue;
+      if (try_embed(c, &w, si, UINT32_MAX, plan)) continue;
+      uint32_t H = c->pi[sw->qubit];
+      for (uint32_t to = 0; to < c->k; to++) {
+        if (to == H || !(c->g->link_cost[H * c->k + to] > 0)) continue;
+        if (try_embed(c, &w, si, to, plan)) break;
+      }
     }
+    if (plan->n == before) break;
   }
   if (probe) {
     /* the cost with the embeddings, then everything as it was */

@@ -28,7 +28,11 @@ typedef struct tsr__pop {
   int64_t cond_bit; /* condition: this program classical bit is 1, else -1 */
   int32_t module, module_to, link;
   uint32_t msg_first, msg_n;
-  int move; /* an atom move (id on the moving atom): synthesis leaves it alone */
+  int move;    /* an atom move (id on the moving atom): synthesis leaves it alone */
+  int64_t src; /* operation of the compiled circuit (decomposed, simplified) it implements: the
+                  one being distributed when it was made, the gate a routing swap or move makes
+                  possible, the last gate of a folded run; -1: none (shares ended after the
+                  last operation) */
 } tsr__pop;
 
 typedef struct tsr__popvec {
@@ -38,7 +42,7 @@ typedef struct tsr__popvec {
 
 tsr_status tsr__popvec_push(tsr__popvec *pv, const tsr__pop *op, tsr_error *err);
 void tsr__popvec_release(tsr__popvec *pv);
-/* A pop with every optional field cleared (clbit, conditions, modules, link -1). */
+/* A pop with every optional field cleared (clbit, conditions, modules, link, src -1). */
 tsr__pop tsr__pop_blank(tsr_program_role role, tsr_gate kind, int32_t module);
 
 /* ------------------------------------------------------------ machine */

@@ -82,9 +82,12 @@ static const uint32_t *row_of(router *R, rmod *r, uint32_t src) {
   return d;
 }
 
-static tsr_status push_swap(router *R, rmod *r, uint32_t mod, uint32_t pa, uint32_t pb) {
+/* A swap made for a gate: it carries the gate's source operation (src). */
+static tsr_status push_swap(router *R, rmod *r, uint32_t mod, uint32_t pa, uint32_t pb,
+                            int64_t src) {
   const tsr__mod *md = &R->m->mods[mod];
   tsr__pop op = tsr__pop_blank(TSR_PROG_ROUTING, TSR_GATE_SWAP, (int32_t)mod);
+  op.src = src;
   op.nq = 2;
   op.q[0] = md->first + pa;
   op.q[1] = md->first + pb;
@@ -192,7 +195,8 @@ static tsr_status route_gate(router *R, uint32_t mod, const tsr__pop *op, int *w
       }
     }
     if (best_x >= 0) {
-      if ((st = push_swap(R, r, mod, (uint32_t)best_x, (uint32_t)best_y)) != TSR_OK) return st;
+      if ((st = push_swap(R, r, mod, (uint32_t)best_x, (uint32_t)best_y, op->src)) != TSR_OK)
+        return st;
       continue;
     }
     /* Bridge: move a's content along a shortest path next to b, run the gate,
@@ -206,13 +210,13 @@ static tsr_status route_gate(router *R, uint32_t mod, const tsr__pop *op, int *w
                            md->name, pa, pb);
     }
     for (uint32_t k = 0; k + 2 < len && st == TSR_OK; k++)
-      st = push_swap(R, r, mod, path[k], path[k + 1]);
+      st = push_swap(R, r, mod, path[k], path[k + 1], op->src);
     tsr__pop g = *op;
     g.q[0] = md->first + r->phys_of[va];
     g.q[1] = md->first + r->phys_of[vb];
     if (st == TSR_OK) st = tsr__popvec_push(R->out, &g, R->err);
     for (uint32_t k = len >= 2 ? len - 2 : 0; k-- > 0 && st == TSR_OK;)
-      st = push_swap(R, r, mod, path[k], path[k + 1]);
+      st = push_swap(R, r, mod, path[k], path[k + 1], op->src);
     free(path);
     for (uint32_t i = 0; i < r->n; i++) r->decay[i] = 1.0;
     *written = 1;
@@ -396,6 +400,7 @@ tsr_status tsr__route(const tsr__machine *m, const tsr_compile_options *opt, con
         mv.nq = 1;
         mv.q[0] = map_qubit(&R, op->q[0]);
         mv.move = 1;
+        mv.src = op->src; /* the gate the move makes possible */
         if ((st = tsr__popvec_push(out, &mv, err)) != TSR_OK) break;
         R.moves++;
         if (r->partner[a] >= 0) r->partner[r->partner[a]] = -1;

@@ -382,8 +382,15 @@ static void name_1q(const cplx u[4], tsr_gate *kind, double p[3], uint32_t *np) 
 
 tsr_status tsr_simplify(const tsr_circuit *in, tsr_circuit **out, tsr_simplify_stats *stats,
                         tsr_error *err) {
+  return tsr__simplify_traced(in, out, stats, NULL, err);
+}
+
+tsr_status tsr__simplify_traced(const tsr_circuit *in, tsr_circuit **out, tsr_simplify_stats *stats,
+                                int64_t **src_of, tsr_error *err) {
+  if (src_of) *src_of = NULL;
   if (!in || !out) return tsr_error_set(err, TSR_ERR_VALUE, "tsr_simplify: NULL argument");
   *out = NULL;
+  int64_t *map = NULL;
   sctx s;
   memset(&s, 0, sizeof s);
   tsr_status st = TSR_OK;
@@ -397,8 +404,9 @@ tsr_status tsr_simplify(const tsr_circuit *in, tsr_circuit **out, tsr_simplify_s
   s.prev = malloc((links ? links : 1) * sizeof *s.prev);
   s.axis = calloc(links ? links : 1, 1);
   size_t *last = malloc((in->nqubits ? in->nqubits : 1) * sizeof *last);
+  if (src_of) map = malloc((in->nops ? in->nops : 1) * sizeof *map);
   tsr_circuit *c = NULL;
-  if (!s.nodes || !s.q || !s.next || !s.prev || !s.axis || !last) {
+  if (!s.nodes || !s.q || !s.next || !s.prev || !s.axis || !last || (src_of && !map)) {
     st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
     goto done;
   }
@@ -466,6 +474,8 @@ tsr_status tsr_simplify(const tsr_circuit *in, tsr_circuit **out, tsr_simplify_s
     } else {
       st = tsr__append_op(c, in, nd->op, nd->kind, nd->op->qubits, nd->nq, nd->p, nd->np, err);
     }
+    /* the node's own operation: a merged run keeps the surviving node's */
+    if (st == TSR_OK && map) map[c->nops - 1] = (int64_t)i;
   }
   if (st != TSR_OK) {
     tsr_circuit_free(c);
@@ -480,5 +490,10 @@ done:
   free(s.axis);
   free(last);
   *out = c;
+  if (src_of && st == TSR_OK) {
+    *src_of = map;
+    map = NULL;
+  }
+  free(map);
   return st;
 }

@@ -5,7 +5,10 @@
  * the next run. Conditioned gates (feed-forward corrections, source `if`s)
  * are synthesised on their own, every piece keeping the condition (a global
  * phase inside one classical branch is a global phase of that branch).
- * Measurements, resets, EPR pairs, messages and atom moves end runs. */
+ * Measurements, resets, EPR pairs, messages and atom moves end runs.
+ * Every gate made from an operation keeps its source (src); a run of
+ * single-qubit gates written out alone takes the role and source of the last
+ * gate multiplied in, one folded into a two-qubit gate those of that gate. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +17,8 @@
 typedef struct pend {
   int has;
   cplx u[4];
-  tsr_program_role role;
+  tsr_program_role role; /* of the last gate multiplied in */
+  int64_t src;           /* of the last gate multiplied in */
 } pend;
 
 typedef struct synth {
@@ -66,11 +70,12 @@ static tsr_status flush(synth *S, uint32_t q) {
   tsr_status st = tsr_synth_1q(p->u, md->basis, &seq, S->err);
   if (st != TSR_OK) return st;
   tsr__pop tmpl = tsr__pop_blank(p->role, TSR_GATE_NONE, (int32_t)mod);
+  tmpl.src = p->src;
   uint32_t map[1] = {q};
   return emit_seq(S, md, &tmpl, &seq, map, seq.n);
 }
 
-static void pend_mul(pend *p, const cplx u[4], tsr_program_role role) {
+static void pend_mul(pend *p, const cplx u[4], tsr_program_role role, int64_t src) {
   if (!p->has) {
     memcpy(p->u, u, 4 * sizeof *u);
     p->has = 1;
@@ -80,6 +85,7 @@ static void pend_mul(pend *p, const cplx u[4], tsr_program_role role) {
     memcpy(p->u, t, sizeof t);
   }
   p->role = role;
+  p->src = src;
 }
 
 static int is_native_entangler(const tsr__mod *md, tsr_gate kind) {
@@ -129,7 +135,7 @@ static tsr_status do_2q(synth *S, const tsr__mod *md, const tsr__pop *op) {
     const tsr_synth_gate *gg = &seq.gates[i];
     cplx m1[4];
     if ((st = tsr__op_matrix(gg->kind, gg->params, 1, m1, S->err)) != TSR_OK) return st;
-    pend_mul(&S->pending[map[gg->qubits[0]]], m1, op->role);
+    pend_mul(&S->pending[map[gg->qubits[0]]], m1, op->role, op->src);
   }
   return TSR_OK;
 }
@@ -177,7 +183,7 @@ tsr_status tsr__synthesize_pops(const tsr__machine *m, const tsr__popvec *in, ts
     if (op->nq == 1) {
       cplx u[4];
       st = tsr__op_matrix(op->kind, op->p, 1, u, err);
-      if (st == TSR_OK) pend_mul(&S.pending[op->q[0]], u, op->role);
+      if (st == TSR_OK) pend_mul(&S.pending[op->q[0]], u, op->role, op->src);
       continue;
     }
     if (op->nq == 2) {

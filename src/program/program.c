@@ -594,6 +594,7 @@ tsr_status tsr_program_write_json(const tsr_program *p, tsr_json *j, int with_op
       }
       if (op->clbit >= 0) tsr_json_kv_int(j, "clbit", op->clbit);
       if (op->cond >= 0) tsr_json_kv_bool(j, "conditioned", 1);
+      if (op->source_op >= 0) tsr_json_kv_int(j, "source_op", op->source_op);
       tsr_json_kv_double(j, "start_s", op->start_s);
       tsr_json_kv_double(j, "duration_s", op->duration_s);
       tsr_json_object_end(j);

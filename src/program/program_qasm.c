@@ -22,13 +22,14 @@
  * One statement per line, every operation preceded by its annotation (role,
  * start, duration, then optional module / to / link / source), numbers with
  * 17 significant digits so that reading gives back the same doubles. A
- * message is a pragma (it is no quantum statement). An EPR pair is written
- * after resets of its two qubits on the same line, so that tools reading the
- * file as a plain circuit (the `epr` gate prepares |Phi+> from |00>) see a
- * fresh pair on reused communication qubits. The reader takes exactly
- * this form (comments and blank lines allowed; other pragmas and gate
- * definitions skipped) and reports errors as file:line:col, those of
- * tsr_program_finish at the statement of the operation they are about. */
+ * message is a pragma (it is no quantum statement; optional `source S` at
+ * its end). An EPR pair is written after resets of its two qubits on the
+ * same line, so that tools reading the file as a plain circuit (the `epr`
+ * gate prepares |Phi+> from |00>) see a fresh pair on reused communication
+ * qubits. The reader takes exactly this form (comments and blank lines
+ * allowed; other pragmas and gate definitions skipped) and reports errors as
+ * file:line:col, those of tsr_program_finish at the statement of the
+ * operation they are about. */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -220,9 +221,11 @@ tsr_status tsr_program_write_qasm(const tsr_program *p, FILE *out, tsr_error *er
     if (op->role == TSR_PROG_MESSAGE) {
       fprintf(out,
               "#pragma tessera message %.17g %.17g from %" PRId32 " to %" PRId32 " bits %" PRIu32
-              " %" PRIu32 "\n",
+              " %" PRIu32,
               op->start_s, op->duration_s, op->module, op->module_to, op->message_clbit_first,
               op->message_clbits);
+      if (op->source_op >= 0) fprintf(out, " source %" PRId64, op->source_op);
+      fputc('\n', out);
       continue;
     }
     fprintf(out, "@tessera.op %s %.17g %.17g", tsr_program_role_name(op->role), op->start_s,
@@ -593,6 +596,11 @@ static tsr_status parse_pragma(reader *R) {
         (st = u32(R, UINT32_MAX, &op.message_clbit_first)) ||
         (st = u32(R, UINT32_MAX, &op.message_clbits)))
       return st;
+    if (!at_end(R)) {
+      uint64_t v;
+      if ((st = expect(R, "source")) || (st = integer(R, INT32_MAX, &v))) return st;
+      op.source_op = (int64_t)v;
+    }
     if (from >= p->nmodules || to >= p->nmodules) return fail(R, "message between unknown modules");
     op.module = (int32_t)from;
     op.module_to = (int32_t)to;

@@ -58,6 +58,7 @@ grep -q '^gate epr a, b' "$tmp/ghz-prog.qasm" || fail "epr definition"
 [ "$(grep -c '^reset .*; epr ' "$tmp/ghz-prog.qasm")" = 2 ] || fail "two epr statements"
 grep -q '^#pragma tessera message' "$tmp/ghz-prog.qasm" || fail "messages"
 grep -q '^@tessera.op cat-entangle' "$tmp/ghz-prog.qasm" || fail "annotations"
+grep -Eq '^@tessera.op local .* source [0-9]+$' "$tmp/ghz-prog.qasm" || fail "source annotations"
 "$tessera" compile --arch "$tmp/net.json" -o - "$tmp/ghz.qasm" | cmp - "$tmp/ghz-prog.qasm" \
   || fail "-o - differs from -o FILE"
 # The program reads back as an OpenQASM 3 circuit (annotations skipped, epr
@@ -90,6 +91,15 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 roles = {op["role"] for op in d["operations"]}
 assert {"epr", "message", "cat-entangle", "cat-disentangle", "local"} <= roles, roles
+# source_op: the source operation (h, 11 cx, 12 measure: 24) each implements;
+# every local one has it, every EPR pair serves a cx (operations 1..11).
+for op in d["operations"]:
+    s = op.get("source_op", -1)
+    assert -1 <= s < 24, op
+    if op["role"] == "local":
+        assert s >= 0, op
+    if op["role"] == "epr":
+        assert 1 <= s <= 11, op
 PY
 
 # Every cost model on the default machine, and the shared pytket-dqc networks.

@@ -1,5 +1,6 @@
 /* Compile: decomposition of every catalogue gate into {1q, cx | cz} and the
- * peephole simplifier, both checked against full unitaries (n <= 6). */
+ * peephole simplifier, both checked against full unitaries (n <= 6); their
+ * traced variants (which input operation each output operation comes from). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "tsr_test.h"
 #include "unitary_helper.h"
 
+#include "compile/compile_internal.h"
 #include "tessera/compile.h"
 
 #define TOL 1e-9
@@ -252,6 +254,91 @@ static void simplify_random_circuits(void **state) {
   }
 }
 
+/* Whether every qubit of a is a qubit of b. */
+static int qubits_within(const tsr_op *a, const tsr_op *b) {
+  for (uint32_t i = 0; i < a->nqubits; i++) {
+    int found = 0;
+    for (uint32_t j = 0; j < b->nqubits; j++) found |= a->qubits[i] == b->qubits[j];
+    if (!found) return 0;
+  }
+  return 1;
+}
+
+/* The traced decomposition and simplification give the same circuits as
+ * the plain ones, and a map from each output operation to the input one it
+ * comes from: in range, non-decreasing (strictly for simplify: one node per
+ * input operation), on the input operation's qubits; a measurement maps to
+ * itself; the decomposition of a 3-qubit gate maps every piece to it. */
+static void traced_decompose_and_simplify(void **state) {
+  (void)state;
+  tsr_rng rng;
+  tsr_rng_seed(&rng, 7, 0);
+  tsr_error err;
+  const tsr_gate pool[] = {TSR_GATE_H,   TSR_GATE_T,   TSR_GATE_RZ,   TSR_GATE_CX,
+                           TSR_GATE_CZ,  TSR_GATE_CY,  TSR_GATE_CH,   TSR_GATE_SWAP,
+                           TSR_GATE_RXX, TSR_GATE_CCX, TSR_GATE_CSWAP};
+  const size_t npool = sizeof pool / sizeof pool[0];
+  for (int rep = 0; rep < 20; rep++) {
+    uint32_t n = 3 + (uint32_t)tsr_rng_below(&rng, 2);
+    tsr_circuit *c = new_circuit(n);
+    assert_ok(tsr_circuit_add_creg(c, "c", n, NULL, &err), &err);
+    for (int g = 0; g < 30; g++) {
+      tsr_gate k = pool[tsr_rng_below(&rng, npool)];
+      uint32_t q[3];
+      q[0] = (uint32_t)tsr_rng_below(&rng, n);
+      do q[1] = (uint32_t)tsr_rng_below(&rng, n);
+      while (q[1] == q[0]);
+      do q[2] = (uint32_t)tsr_rng_below(&rng, n);
+      while (q[2] == q[0] || q[2] == q[1]);
+      double p[1] = {(double)((int)tsr_rng_below(&rng, 5) - 2) * M_PI / 4};
+      const tsr_gate_info *info = tsr_gate_get(k);
+      assert_ok(tsr_circuit_append_gate(c, k, q, info->nqubits, p, info->nparams, &err), &err);
+      if (g % 10 == 9) assert_ok(tsr_circuit_append_measure(c, q[0], q[0], &err), &err);
+    }
+    tsr_circuit *d = NULL, *d0 = NULL, *s = NULL, *s0 = NULL;
+    int64_t *dm = NULL, *sm = NULL;
+    assert_ok(tsr__decompose_for_packets_traced(c, &d, &dm, &err), &err);
+    assert_ok(tsr__decompose_for_packets(c, &d0, &err), &err);
+    assert_non_null(dm);
+    assert_int_equal(d->nops, d0->nops);
+    for (size_t i = 0; i < d->nops; i++) {
+      assert_true(dm[i] >= 0 && dm[i] < (int64_t)c->nops);
+      if (i > 0) assert_true(dm[i] >= dm[i - 1]);
+      const tsr_op *from = &c->ops[dm[i]];
+      assert_true(qubits_within(&d->ops[i], from));
+      if (d->ops[i].kind == TSR_OP_MEASURE) assert_int_equal(from->kind, TSR_OP_MEASURE);
+      if (from->nqubits == 3)
+        assert_true(from->kind == TSR_GATE_CCX || from->kind == TSR_GATE_CSWAP);
+    }
+    /* every input operation has pieces (none of these gates is an identity) */
+    for (size_t j = 0, i = 0; j < c->nops; j++) {
+      assert_true(i < d->nops && dm[i] == (int64_t)j);
+      while (i < d->nops && dm[i] == (int64_t)j) i++;
+    }
+    assert_ok(tsr__simplify_traced(d, &s, NULL, &sm, &err), &err);
+    assert_ok(tsr_simplify(d, &s0, NULL, &err), &err);
+    assert_non_null(sm);
+    assert_int_equal(s->nops, s0->nops);
+    assert_true(s->nops < d->nops);
+    for (size_t i = 0; i < s->nops; i++) {
+      assert_true(sm[i] >= 0 && sm[i] < (int64_t)d->nops);
+      if (i > 0) assert_true(sm[i] > sm[i - 1]);
+      const tsr_op *from = &d->ops[sm[i]];
+      assert_int_equal(s->ops[i].nqubits, from->nqubits);
+      assert_true(qubits_within(&s->ops[i], from));
+      if (from->nqubits == 2 || from->kind == TSR_OP_MEASURE)
+        assert_int_equal(s->ops[i].kind, from->kind);
+    }
+    free(dm);
+    free(sm);
+    tsr_circuit_free(c);
+    tsr_circuit_free(d);
+    tsr_circuit_free(d0);
+    tsr_circuit_free(s);
+    tsr_circuit_free(s0);
+  }
+}
+
 static void synthesize_circuit_native(void **state) {
   (void)state;
   tsr_error err;
@@ -291,6 +378,7 @@ int main(void) {
       cmocka_unit_test(decompose_keeps_measure_condition_barrier),
       cmocka_unit_test(simplify_peepholes),
       cmocka_unit_test(simplify_random_circuits),
+      cmocka_unit_test(traced_decompose_and_simplify),
       cmocka_unit_test(synthesize_circuit_native),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

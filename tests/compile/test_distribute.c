@@ -7,7 +7,8 @@
  * routing (every two-qubit gate of a heavy-hex module on a coupler);
  * schedule validity (EPR latency, messages before the corrections they feed,
  * communication-qubit limits, measurements into one bit in order); program
- * OpenQASM round trip. */
+ * OpenQASM round trip; every operation traced to the source operation it
+ * implements (source_op). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,53 @@ static void check_equivalent(const tsr_program *p, const tsr_circuit *c, int see
   free(want);
 }
 
+/* Every operation traced back to source circuit c: source_op in [-1, nops);
+ * local operations and routing always have one (a local measurement or
+ * reset: the source's, into the same bit); EPR pairs, cat-entanglers and
+ * teleports serve a gate on two or more qubits; -1 only for the shares ended
+ * after the last operation (cat-disentanglers and their messages). On every
+ * program qubit the source operations never go back in program order (-1
+ * counts as last): passes keep each qubit's order and the maps are
+ * monotone. */
+static void check_source_ops(const tsr_program *p, const tsr_circuit *c) {
+  int64_t *last = calloc(p->nqubits + 1, sizeof *last);
+  assert_non_null(last);
+  for (size_t i = 0; i < p->nops; i++) {
+    const tsr_program_op *op = &p->ops[i];
+    int64_t s = op->source_op;
+    if (!(s >= -1 && s < (int64_t)c->nops))
+      fail_msg("operation %zu: source_op %lld out of range", i, (long long)s);
+    switch (op->role) {
+    case TSR_PROG_LOCAL:
+    case TSR_PROG_ROUTING:
+      if (s < 0) fail_msg("operation %zu (%s) has no source", i, tsr_program_role_name(op->role));
+      if (op->role == TSR_PROG_LOCAL && (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET)) {
+        assert_int_equal(c->ops[s].kind, op->kind);
+        if (op->kind == TSR_OP_MEASURE) assert_int_equal(c->ops[s].clbit, op->clbit);
+      }
+      break;
+    case TSR_PROG_EPR:
+    case TSR_PROG_CAT_ENTANGLE:
+    case TSR_PROG_TELEPORT:
+      if (s < 0 || c->ops[s].nqubits < 2)
+        fail_msg("operation %zu (%s) serves no multi-qubit gate (source %lld)", i,
+                 tsr_program_role_name(op->role), (long long)s);
+      break;
+    default:
+      break;
+    }
+    int64_t key = s < 0 ? INT64_MAX : s;
+    for (uint32_t k = 0; k < op->nqubits; k++) {
+      uint32_t q = op->qubits[k];
+      if (key < last[q])
+        fail_msg("operation %zu: source %lld on qubit %u after source %lld", i, (long long)s, q,
+                 (long long)last[q]);
+      last[q] = key;
+    }
+  }
+  free(last);
+}
+
 static void check_qasm_round_trip(const tsr_program *p) {
   tsr_error err;
   char *text1 = NULL, *text2 = NULL;
@@ -245,6 +293,7 @@ static void check_qasm_round_trip(const tsr_program *p) {
     assert_int_equal(q->ops[i].kind, p->ops[i].kind);
     assert_int_equal(q->ops[i].role, p->ops[i].role);
     assert_true(q->ops[i].start_s == p->ops[i].start_s);
+    assert_int_equal(q->ops[i].source_op, p->ops[i].source_op);
   }
   tsr_program_free(q);
   free(text1);
@@ -285,6 +334,7 @@ static void random_circuits_ideal_modules(void **state) {
       assert_true(p->metrics.ebits > 0);
       check_schedule(p, o.max_communication);
       check_equivalent(p, c, n > 12 ? 1 : 2);
+      check_source_ops(p, c);
       tsr_program_free(p);
       tsr_circuit_free(c);
     }
@@ -304,6 +354,7 @@ static void ghz_costs_k_minus_1(void **state) {
     assert_int_equal(p->metrics.teleports, 0);
     check_schedule(p, 0);
     if (k <= 3) check_equivalent(p, c, 2);
+    check_source_ops(p, c);
     tsr_program_free(p);
     tsr_circuit_free(c);
     tsr_arch_free(a);
@@ -323,6 +374,7 @@ static void qft_two_modules(void **state) {
                (unsigned long long)p->metrics.ebits, n / 2 - 1);
     check_schedule(p, 0);
     if (n <= 12) check_equivalent(p, c, 2);
+    check_source_ops(p, c);
     tsr_program_free(p);
     tsr_circuit_free(c);
     tsr_arch_free(a);
@@ -346,6 +398,7 @@ static void teleports(void **state) {
     total += p->metrics.teleports;
     check_schedule(p, 4);
     check_equivalent(p, c, 2);
+    check_source_ops(p, c);
     if (p->metrics.teleports) check_qasm_round_trip(p);
     o.allow_teleport = 0;
     tsr_program *pc = compile(c, a, &o);
@@ -369,7 +422,8 @@ static void append(tsr_circuit *c, tsr_gate g, uint32_t a, uint32_t b) {
  * group gets a module), and rounds of the pattern embedding pays for: qubit
  * a meets b0 and b1 of another group, then (h a; cz a, b2; h a), then b0 and
  * b1 again after each had an h (so that their own packets cannot serve
- * both meetings). From a generic product state. */
+ * both meetings); every other round a second sandwich follows on the same
+ * copies. From a generic product state. */
 static tsr_circuit *sandwich_circuit(uint32_t groups, uint32_t rounds, uint64_t seed) {
   tsr_error err;
   uint32_t n = 3 * groups;
@@ -406,6 +460,15 @@ static tsr_circuit *sandwich_circuit(uint32_t groups, uint32_t rounds, uint64_t 
     append(c, TSR_GATE_CZ, a, b1);
     append(c, TSR_GATE_H, b0, 0);
     append(c, TSR_GATE_H, b1, 0);
+    if (r % 2 == 0) continue;
+    /* and a second sandwich on the same copies (a chain) */
+    append(c, TSR_GATE_H, a, 0);
+    append(c, TSR_GATE_CZ, a, b2);
+    append(c, TSR_GATE_H, a, 0);
+    append(c, TSR_GATE_CZ, a, b0);
+    append(c, TSR_GATE_CZ, a, b1);
+    append(c, TSR_GATE_H, b0, 0);
+    append(c, TSR_GATE_H, b1, 0);
   }
   return c;
 }
@@ -434,11 +497,13 @@ static void embedding(void **state) {
       found += p->metrics.ebits < p0->metrics.ebits;
       check_schedule(p, 4);
       check_equivalent(p, c, 2);
+      check_source_ops(p, c);
       for (uint32_t comm = 1; comm <= 2; comm++) {
         o.max_communication = comm;
         tsr_program *pt = compile(c, a, &o);
         check_schedule(pt, comm);
         check_equivalent(pt, c, 2);
+        check_source_ops(pt, c);
         tsr_program_free(pt);
       }
       tsr_program_free(p0);
@@ -465,6 +530,7 @@ static void heterogeneous_machine(void **state) {
     tsr_program *p = compile(c, a, &o);
     check_schedule(p, 0);
     check_equivalent(p, c, 2);
+    check_source_ops(p, c);
     /* Routing: every two-qubit gate of the heavy-hex module on a coupler;
      * native gates only. */
     const tsr_program_module *sc = &p->modules[1];
@@ -526,6 +592,7 @@ static void default_machine(void **state) {
     }
     check_schedule(p, 0);
     check_equivalent(p, c, 1);
+    check_source_ops(p, c);
     check_qasm_round_trip(p);
     tsr_program_free(p);
   }
@@ -583,6 +650,7 @@ static void pytket_network_and_errors(void **state) {
   assert_int_equal(p->metrics.makespan_s > 0, 1); /* ideal links take 1 us */
   check_schedule(p, 0);
   check_equivalent(p, c, 2);
+  check_source_ops(p, c);
   check_qasm_round_trip(p);
   tsr_program_free(p);
   tsr_circuit_free(c);
@@ -647,6 +715,7 @@ static void measurement_and_conditions(void **state) {
   assert_int_not_equal(module_q0, module_q5); /* the chain splits 0-2 | 3-5 */
   assert_true(messaged);
   check_equivalent(p, ref, 3);
+  check_source_ops(p, c);
   check_qasm_round_trip(p);
   tsr_program_free(p);
   tsr_circuit_free(c);
@@ -672,6 +741,7 @@ static void repeated_measurement_into_one_bit(void **state) {
   assert_ok(tsr_arch_default(&a, &err), &err);
   tsr_program *p = compile(c, a, NULL);
   check_schedule(p, 0);
+  check_source_ops(p, c);
   const tsr_program_op *first = NULL, *second = NULL;
   for (size_t i = 0; i < p->nops; i++) {
     const tsr_program_op *op = &p->ops[i];
@@ -690,6 +760,70 @@ static void repeated_measurement_into_one_bit(void **state) {
   tsr_circuit_free(c);
 }
 
+/* source_op on a small circuit over two modules: h q0; cx q0, q3;
+ * ccx q1, q2, q3; measure. The ccx (operation 2) becomes six two-qubit gates
+ * that all carry it; every EPR pair serves the cx or the ccx; each
+ * measurement is its own; the figure survives OpenQASM and shows in JSON.
+ * Without native synthesis (which folds the h into the next two-qubit gate)
+ * every source operation has a local operation. */
+static void source_operations(void **state) {
+  (void)state;
+  tsr_error err;
+  static const char text[] = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[4];\ncreg c[4];\n"
+                             "h q[0];\ncx q[0], q[3];\nccx q[1], q[2], q[3];\nmeasure q -> c;\n";
+  tsr_circuit *c = NULL;
+  assert_ok(tsr_qasm_read_string(text, strlen(text), "src.qasm", &c, &err), &err);
+  assert_int_equal(c->nops, 7);
+  tsr_arch *a = ideal_machine(2, 2, 2, 0);
+  for (int native = 1; native >= 0; native--) {
+    tsr_compile_options o;
+    tsr_compile_options_default(&o);
+    o.native = native;
+    tsr_program *p = compile(c, a, &o);
+    assert_true(p->metrics.ebits >= 1);
+    check_schedule(p, 0);
+    check_source_ops(p, c);
+    check_qasm_round_trip(p);
+    size_t ccx_2q = 0, epr = 0, traced = 0;
+    int local_of[7] = {0};
+    for (size_t i = 0; i < p->nops; i++) {
+      const tsr_program_op *op = &p->ops[i];
+      traced += op->source_op >= 0;
+      if (op->role == TSR_PROG_LOCAL) {
+        local_of[op->source_op]++;
+        if (op->source_op == 2 && op->nqubits == 2) ccx_2q++;
+      }
+      if (op->role == TSR_PROG_EPR) {
+        epr++;
+        assert_true(op->source_op == 1 || op->source_op == 2);
+      }
+      if (op->role == TSR_PROG_LOCAL && op->kind == TSR_OP_MEASURE)
+        assert_int_equal(op->source_op, 3 + op->clbit); /* measure q[i] -> c[i] is op 3 + i */
+    }
+    assert_int_equal(epr, p->metrics.ebits);
+    assert_true(ccx_2q >= 6);
+    for (int k = 1; k < 7; k++) assert_true(local_of[k] >= 1);
+    if (!native) assert_true(local_of[0] >= 1); /* the h */
+    /* JSON --ops: one "source_op" per traced operation. */
+    char *json = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&json, &len);
+    assert_non_null(f);
+    tsr_json *j = tsr_json_new(f, 0);
+    assert_non_null(j);
+    assert_ok(tsr_program_write_json(p, j, 1, &err), &err);
+    tsr_json_free(j);
+    fclose(f);
+    size_t keys = 0;
+    for (const char *at = json; (at = strstr(at, "\"source_op\"")) != NULL; at++) keys++;
+    assert_int_equal(keys, traced);
+    free(json);
+    tsr_program_free(p);
+  }
+  tsr_arch_free(a);
+  tsr_circuit_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(module_graph_of_default),
@@ -703,6 +837,7 @@ int main(void) {
       cmocka_unit_test(pytket_network_and_errors),
       cmocka_unit_test(measurement_and_conditions),
       cmocka_unit_test(repeated_measurement_into_one_bit),
+      cmocka_unit_test(source_operations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

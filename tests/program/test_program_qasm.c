@@ -59,6 +59,7 @@ static tsr_program *sample(void) {
   msg.module_to = 1;
   msg.message_clbit_first = 70;
   msg.message_clbits = 1;
+  msg.source_op = 3; /* a message pragma carries its source operation too */
   assert_ok(tsr_program_append(p, &msg, 0, 0, NULL, 0, &err), &err);
   uint64_t one = 1;
   tsr_program_op x = mk(TSR_PROG_CAT_ENTANGLE, TSR_GATE_X, 1, 1, 8, 0, 1.7e-3, 3e-8);
@@ -120,6 +121,8 @@ static void round_trip(void **state) {
   assert_non_null(strstr(t1, "if (tsr_scratch[0] == 1) x m_2_sc[3];"));
   assert_non_null(strstr(t1, "if (c == 0x30000000000000005) gpi2(-0.75) ion_a[1];"));
   assert_non_null(strstr(t1, "#pragma tessera message"));
+  assert_non_null(strstr(t1, " bits 70 1 source 3\n"));
+  assert_non_null(strstr(t1, " module 0 source 12\n"));
   tsr_program *q = NULL;
   assert_ok(tsr_program_read_qasm(t1, len1, "p.qasm", &q, &err), &err);
   char *t2 = write_text(q, &len2);
