@@ -69,6 +69,8 @@ typedef struct pctx {
   uint64_t *mask;  /* [np] */
   uint64_t *extra; /* [np] modules a packet reaches for embedding corrections
                       (NULL until the embedding pass) */
+  uint8_t *force;  /* [np * k] (packet, module) pairs the gate assignment must
+                      cover (embedding on two modules), NULL: none */
   double *pcost;   /* [np] */
   double total;
   undo *log;
@@ -468,6 +470,7 @@ static tsr_status assign_cover(pctx *c, tsr_error *err) {
     free(forced);
     return tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
   }
+  if (c->force) memcpy(forced, c->force, c->np * k);
   for (size_t i = 0; i < c->np * k; i++) id[i] = UINT32_MAX;
   uint32_t nn = 2; /* 0 source, 1 sink */
   size_t nedges = 0;
@@ -1389,6 +1392,85 @@ static int try_embed(pctx *c, embed_work *w, size_t si, uint32_t to, embed_plan 
   return 0;
 }
 
+/* On two modules the gate assignment is an exact vertex cover (assign_cover),
+ * so embedding can be chosen with it: a sandwich of qubit q (module H, the
+ * other B) is tried by forcing into the cover what it needs (its packets
+ * before and after reach B; each inner gate's partner reaches H, and B too
+ * when the gate puts Z on a partner living in H), re-solving the cover with
+ * the inner gates in H, and kept when the pairs, less one per embedded
+ * sandwich, go down. The embedding pass then finds them. */
+static tsr_status embed_cover_pass(pctx *c, tsr_error *err) {
+  const tsr_packet_graph *h = c->h;
+  if (c->k != 2 || !h->nsandwiches) return TSR_OK;
+  size_t nk = c->np * c->k, ng1 = c->ng ? c->ng : 1;
+  c->force = calloc(nk ? nk : 1, 1);
+  uint32_t *best_loc = malloc(ng1 * sizeof *best_loc);
+  size_t *newly = malloc((2 * ng1 + 2) * sizeof *newly);
+  uint8_t *inner_at_home = calloc(ng1, 1); /* 1 + module of an accepted inner gate */
+  tsr_status st = TSR_OK;
+  if (!c->force || !best_loc || !newly || !inner_at_home) {
+    st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  int logging = c->logging;
+  c->logging = 0;
+  memcpy(best_loc, c->loc, c->ng * sizeof *best_loc);
+  double best = c->total;
+  uint32_t accepted = 0;
+  for (size_t si = 0; si < h->nsandwiches && st == TSR_OK; si++) {
+    const struct tsr_sandwich *sw = &h->sandwiches[si];
+    uint32_t q = sw->qubit, H = c->pi[q], B = 1 - H;
+    if (c->ehome[sw->before] != UINT32_MAX || c->ehome[sw->after] != UINT32_MAX) continue;
+    if (!((c->mask[sw->before] | c->mask[sw->after]) & bit(B))) continue;
+    size_t nn = 0;
+#define FORCE(e, m)                                                                                \
+  do {                                                                                             \
+    size_t at_ = (size_t)(e)*c->k + (m);                                                           \
+    if (!c->force[at_]) c->force[at_] = 1, newly[nn++] = at_;                                      \
+  } while (0)
+    FORCE(sw->before, B);
+    FORCE(sw->after, B);
+    int ok = 1;
+    for (size_t i = 0; i < sw->inner_count; i++) {
+      size_t g = h->sandwich_inner[sw->inner_first + i];
+      int k = c->gq[g][0] == q ? 0 : 1;
+      uint32_t a = c->gq[g][1 - k];
+      size_t ea = c->gpk[g][1 - k];
+      if (inner_at_home[g] || c->ehome[ea] != UINT32_MAX || !c->distributable[ea]) ok = 0;
+      if (c->pi[a] == B)
+        FORCE(ea, H);
+      else if (h->sandwich_inner_fix[sw->inner_first + i])
+        FORCE(ea, B);
+    }
+#undef FORCE
+    if (ok) {
+      st = assign_cover(c, err);
+      for (size_t i = 0; i < sw->inner_count && st == TSR_OK; i++)
+        set_loc(c, h->sandwich_inner[sw->inner_first + i], H);
+      for (size_t g = 0; g < c->ng; g++)
+        if (inner_at_home[g]) set_loc(c, g, inner_at_home[g] - 1);
+    }
+    if (ok && st == TSR_OK && c->total - (accepted + 1) < best - GAIN_EPS) {
+      accepted++;
+      best = c->total - accepted;
+      for (size_t i = 0; i < sw->inner_count; i++)
+        inner_at_home[h->sandwich_inner[sw->inner_first + i]] = (uint8_t)(H + 1);
+      memcpy(best_loc, c->loc, c->ng * sizeof *best_loc);
+    } else {
+      while (nn > 0) c->force[newly[--nn]] = 0;
+      for (size_t g = 0; g < c->ng; g++) set_loc(c, g, best_loc[g]);
+    }
+  }
+  c->logging = logging;
+done:
+  free(c->force);
+  c->force = NULL;
+  free(best_loc);
+  free(newly);
+  free(inner_at_home);
+  return st;
+}
+
 /* Greedy embedding of the packet graph's sandwiches, in circuit order, on
  * the final placement: a sandwich is embedded when the pairs its `after`
  * packet reuses outweigh what running the inner gates in the qubit's module
@@ -1753,6 +1835,21 @@ tsr_status tsr_partition_run(const tsr_packet_graph *h, const tsr_module_graph *
     if (o.teleport && o.refine) st = optimise_teleports(&c, err);
   }
   embed_plan plan = {0};
+  if (st == TSR_OK && o.embed && o.refine && c.k == 2 && h->nsandwiches) {
+    /* the cover-chosen embeddings only where they beat the greedy pass */
+    double plain = 0, covered = INFINITY;
+    embed_plan probe;
+    memcpy(best_loc, c.loc, c.ng * sizeof *best_loc);
+    st = embed_pass(&c, &probe, &plain, err);
+    if (st == TSR_OK) st = embed_cover_pass(&c, err);
+    if (st == TSR_OK) st = embed_pass(&c, &probe, &covered, err);
+    if (st == TSR_OK && !(covered < plain - GAIN_EPS)) {
+      int was = c.logging;
+      c.logging = 0;
+      for (size_t g2 = 0; g2 < c.ng; g2++) set_loc(&c, g2, best_loc[g2]);
+      c.logging = was;
+    }
+  }
   if (st == TSR_OK && o.embed) st = embed_pass(&c, &plan, NULL, err);
   if (st == TSR_OK && c.nomem) st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
   if (st == TSR_OK) st = fill_result(&c, out, err);
