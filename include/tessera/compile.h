@@ -235,6 +235,14 @@ tsr_status tsr_module_graph_parse_json(const char *text, size_t len, const char 
  * operand on which a gate commutes with no Pauli gets a packet of its own
  * that cannot be distributed (the gate must run in that qubit's module).
  * Measurements and resets end packets; barriers do not. */
+/* An embedding candidate of the packet hypergraph (see sandwiches below). */
+typedef struct tsr_sandwich {
+  uint32_t qubit;
+  uint32_t before, after;          /* packets of the qubit, same axis */
+  size_t open_op, close_op;        /* the single-qubit gates leaving and re-entering the axis */
+  size_t inner_first, inner_count; /* into sandwich_inner */
+} tsr_sandwich;
+
 typedef struct tsr_packet_graph {
   uint32_t nqubits;
   size_t ngates;              /* two-qubit gate vertices */
@@ -257,12 +265,7 @@ typedef struct tsr_packet_graph {
    * partner's copy in the copy's module; `before` and `after` then share
    * their EPR pairs. */
   size_t nsandwiches;
-  struct tsr_sandwich {
-    uint32_t qubit;
-    uint32_t before, after;          /* packets of the qubit, same axis */
-    size_t open_op, close_op;        /* the single-qubit gates leaving and re-entering the axis */
-    size_t inner_first, inner_count; /* into sandwich_inner */
-  } * sandwiches;
+  tsr_sandwich *sandwiches;
   size_t *sandwich_inner;      /* gate vertices between open_op and close_op on the qubit */
   uint8_t *sandwich_inner_fix; /* 1: the gate puts Z on the partner (a correction is due) */
 } tsr_packet_graph;
@@ -298,6 +301,12 @@ typedef struct tsr_partition_options {
 
 void tsr_partition_options_default(tsr_partition_options *o);
 
+/* An embedded sandwich of a partition (see tsr_partition). */
+typedef struct tsr_embed {
+  uint32_t sandwich; /* index into the packet graph's sandwiches */
+  uint64_t keep;     /* modules whose copies stay */
+} tsr_embed;
+
 /* A placement of the circuit's qubits on modules and what it costs with
  * cat-entanglement: every packet is shared, over a Steiner tree of the module
  * graph, with each module where one of its gates runs. */
@@ -326,10 +335,7 @@ typedef struct tsr_partition {
    * partner's packet reaches every module of keep. ebits and cost count
    * this. */
   size_t nembeds;
-  struct tsr_embed {
-    uint32_t sandwich; /* index into the packet graph's sandwiches */
-    uint64_t keep;     /* modules whose copies stay */
-  } * embeds;
+  tsr_embed *embeds;
   uint64_t embed_saved_ebits; /* pairs the embeddings save */
 } tsr_partition;
 
