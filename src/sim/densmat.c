@@ -165,20 +165,8 @@ tsr_status tsr_densmat_apply_gate(tsr_densmat *dm, tsr_gate kind, const uint32_t
 tsr_status tsr_densmat_apply_matrix(tsr_densmat *dm, const uint32_t *qubits, uint32_t k,
                                     const double complex *matrix, const char *name,
                                     tsr_error *err) {
-  const char *what = name ? name : "matrix";
-  if (k == 0 || k > SVK_MAX_K) {
-    return tsr_error_set(err, TSR_ERR_VALUE, "%s: a matrix acts on 1 to %d qubits, not %u", what,
-                         SVK_MAX_K, k);
-  }
-  tsr_status st = sim_check_qubits(qubits, k, dm->n, what, err);
+  tsr_status st = sim_check_user_matrix(qubits, k, dm->n, matrix, name, err);
   if (st != TSR_OK) return st;
-  const double e = sim_unitarity_error(matrix, UINT64_C(1) << k);
-  if (!(e <= 1e-8)) {
-    return tsr_error_set(err, TSR_ERR_VALUE,
-                         "%s on %u qubit(s) is not unitary: max |U^dagger U - I| = %.3g "
-                         "(tolerance 1e-8)",
-                         what, k, e);
-  }
   return dm_apply_unitary(dm, matrix, qubits, k, err);
 }
 
@@ -444,15 +432,7 @@ tsr_densmat *tsr_densmat_partial_trace(const tsr_densmat *dm, const uint32_t *ke
   const double complex *rho = dm->vec.amps;
   double complex *red = out->vec.amps;
   uint32_t pos[64];
-  memcpy(pos, keep, k * sizeof *pos);
-  for (uint32_t a = 1; a < k; a++) {
-    uint32_t v = pos[a], b = a;
-    while (b > 0 && pos[b - 1] > v) {
-      pos[b] = pos[b - 1];
-      b--;
-    }
-    pos[b] = v;
-  }
+  sim_sorted_positions(keep, k, pos);
   for (uint64_t r = 0; r < dk; r++) {
     uint64_t orr = 0;
     for (uint32_t j = 0; j < k; j++) orr |= ((r >> j) & 1) << keep[j];

@@ -74,6 +74,38 @@ double sim_unitarity_error(const double complex *u, uint64_t d) {
   return worst;
 }
 
+tsr_status sim_check_user_matrix(const uint32_t *qubits, uint32_t k, unsigned n,
+                                 const double complex *matrix, const char *name, tsr_error *err) {
+  const char *what = name ? name : "matrix";
+  if (k == 0 || k > SVK_MAX_K) {
+    return tsr_error_set(err, TSR_ERR_VALUE, "%s: a matrix acts on 1 to %d qubits, not %u", what,
+                         SVK_MAX_K, k);
+  }
+  tsr_status st = sim_check_qubits(qubits, k, n, what, err);
+  if (st != TSR_OK) return st;
+  if (!matrix) return tsr_error_set(err, TSR_ERR_VALUE, "%s: no matrix given", what);
+  const double e = sim_unitarity_error(matrix, UINT64_C(1) << k);
+  if (!(e <= 1e-8)) {
+    return tsr_error_set(err, TSR_ERR_VALUE,
+                         "%s on %u qubit(s) is not unitary: max |U^dagger U - I| = %.3g "
+                         "(tolerance 1e-8)",
+                         what, k, e);
+  }
+  return TSR_OK;
+}
+
+void sim_sorted_positions(const uint32_t *qubits, uint32_t k, uint32_t *pos) {
+  memcpy(pos, qubits, k * sizeof *pos);
+  for (uint32_t a = 1; a < k; a++) { /* insertion sort */
+    uint32_t v = pos[a], b = a;
+    while (b > 0 && pos[b - 1] > v) {
+      pos[b] = pos[b - 1];
+      b--;
+    }
+    pos[b] = v;
+  }
+}
+
 static int pauli_code(char c) {
   switch (c) {
   case 'I':

@@ -133,6 +133,14 @@ tsr_status sim_check_qubits(const uint32_t *qubits, uint32_t k, unsigned n, cons
                             tsr_error *err);
 /* Max |(U^dagger U - I)_ij| of a d x d matrix. */
 double sim_unitarity_error(const double complex *u, uint64_t d);
+/* Validates a user matrix for apply_matrix on an n-qubit state: 1 to
+ * SVK_MAX_K operands, valid qubits, a matrix given, unitary within 1e-8.
+ * Messages name name (NULL: "matrix"). The shared front of the state
+ * vector's and the density matrix's apply_matrix. */
+tsr_status sim_check_user_matrix(const uint32_t *qubits, uint32_t k, unsigned n,
+                                 const double complex *matrix, const char *name, tsr_error *err);
+/* Copies qubits[0 .. k) into pos, sorted ascending (for svk_insert_zeros). */
+void sim_sorted_positions(const uint32_t *qubits, uint32_t k, uint32_t *pos);
 /* Parses a Pauli string for n qubits into masks (qubit q: bit q), the number
  * of Y factors and the sign (+1/-1). n <= 64. */
 tsr_status sim_parse_pauli(const char *label, unsigned n, uint64_t *xmask, uint64_t *zmask,

@@ -226,21 +226,8 @@ tsr_status tsr_statevec_apply_gate(tsr_statevec *sv, tsr_gate kind, const uint32
 tsr_status tsr_statevec_apply_matrix(tsr_statevec *sv, const uint32_t *qubits, uint32_t k,
                                      const double complex *matrix, const char *name,
                                      tsr_error *err) {
-  const char *what = name ? name : "matrix";
-  if (k == 0 || k > SVK_MAX_K) {
-    return tsr_error_set(err, TSR_ERR_VALUE, "%s: a matrix acts on 1 to %d qubits, not %u", what,
-                         SVK_MAX_K, k);
-  }
-  tsr_status st = sim_check_qubits(qubits, k, sv->n, what, err);
+  tsr_status st = sim_check_user_matrix(qubits, k, sv->n, matrix, name, err);
   if (st != TSR_OK) return st;
-  if (!matrix) return tsr_error_set(err, TSR_ERR_VALUE, "%s: no matrix given", what);
-  const double e = sim_unitarity_error(matrix, UINT64_C(1) << k);
-  if (!(e <= 1e-8)) {
-    return tsr_error_set(err, TSR_ERR_VALUE,
-                         "%s on %u qubit(s) is not unitary: max |U^dagger U - I| = %.3g "
-                         "(tolerance 1e-8)",
-                         what, k, e);
-  }
   return apply_analysed(sv, matrix, qubits, k, err);
 }
 
@@ -401,15 +388,7 @@ tsr_status tsr_statevec_probabilities(const tsr_statevec *sv, const uint32_t *qu
   /* marginal: sequential per output bin over the traced index, in a fixed
      order for every thread count */
   uint32_t pos[64];
-  memcpy(pos, qubits, k * sizeof *pos);
-  for (uint32_t a = 1; a < k; a++) { /* insertion sort */
-    uint32_t v = pos[a], b = a;
-    while (b > 0 && pos[b - 1] > v) {
-      pos[b] = pos[b - 1];
-      b--;
-    }
-    pos[b] = v;
-  }
+  sim_sorted_positions(qubits, k, pos);
   const uint64_t rest = sv->dim >> k;
   const int th = svk_threads(sv);
 #pragma omp parallel for schedule(static) num_threads(th) if (th > 1 && nd >= 2 && sv->dim >= 65536)
@@ -589,15 +568,7 @@ tsr_densmat *tsr_statevec_partial_trace(const tsr_statevec *sv, const uint32_t *
   double complex *rho = tsr_densmat_data(dm);
   const uint64_t nd = UINT64_C(1) << k;
   uint32_t pos[64];
-  memcpy(pos, keep, k * sizeof *pos);
-  for (uint32_t a = 1; a < k; a++) {
-    uint32_t v = pos[a], b = a;
-    while (b > 0 && pos[b - 1] > v) {
-      pos[b] = pos[b - 1];
-      b--;
-    }
-    pos[b] = v;
-  }
+  sim_sorted_positions(keep, k, pos);
   uint64_t *offs = tsr_malloc(nd * sizeof *offs, err);
   if (!offs) {
     tsr_densmat_free(dm);
