@@ -47,6 +47,75 @@ static void write_noise(tsr_json *j, uint32_t noise) {
   tsr_json_array_end(j);
 }
 
+/* Writes "key": [ {...}, ... ]: one object per item of an array of n items
+ * of the given size, its fields written by `fields`. */
+static void write_object_array(tsr_json *j, const char *key, const void *items, size_t n,
+                               size_t size, void (*fields)(tsr_json *, const void *)) {
+  tsr_json_key(j, key);
+  tsr_json_array_begin(j);
+  for (size_t i = 0; i < n && items; i++) {
+    tsr_json_object_begin(j);
+    fields(j, (const char *)items + i * size);
+    tsr_json_object_end(j);
+  }
+  tsr_json_array_end(j);
+}
+
+static void module_fields(tsr_json *j, const void *item) {
+  const tsr_exec_module_stats *ms = item;
+  tsr_json_kv_string(j, "name", ms->name);
+  tsr_json_kv_string(j, "modality", tsr_modality_name(ms->modality));
+  tsr_json_kv_int(j, "qubits_used", ms->qubits_used);
+  tsr_json_kv_int(j, "operations", (int64_t)ms->operations);
+  tsr_json_kv_double(j, "busy_s", ms->busy_s);
+  tsr_json_kv_double(j, "idle_s", ms->idle_s);
+  tsr_json_kv_double(j, "network_wait_s", ms->network_wait_s);
+}
+
+static void link_fields(tsr_json *j, const void *item) {
+  const tsr_exec_link_stats *ls = item;
+  tsr_json_kv_string(j, "name", ls->name);
+  tsr_json_kv_string(j, "path", ls->path);
+  tsr_json_kv_int(j, "hops", ls->hops);
+  tsr_json_kv_bool(j, "overridden", ls->overridden);
+  tsr_json_kv_int(j, "pairs", (int64_t)ls->pairs);
+  tsr_json_kv_double(j, "mean_latency_s", ls->mean_latency_s);
+  tsr_json_kv_double(j, "mean_fidelity", ls->mean_fidelity);
+  tsr_json_kv_double(j, "busy_s", ls->busy_s);
+  tsr_json_kv_double(j, "elementary_per_shot", ls->elementary_per_shot);
+  tsr_json_kv_double(j, "discarded_per_shot", ls->discarded_per_shot);
+  tsr_json_kv_double(j, "attempts_per_shot", ls->attempts_per_shot);
+  tsr_json_kv_double(j, "expected_latency_s", ls->expected_latency_s);
+  tsr_json_kv_double(j, "expected_fidelity", ls->expected_fidelity);
+}
+
+static void budget_fields(tsr_json *j, const void *item) {
+  const tsr_exec_budget_entry *e = item;
+  tsr_json_kv_string(j, "source", e->source);
+  tsr_json_kv_double(j, "estimate", e->estimate);
+  tsr_json_kv_double(j, "events", e->events);
+  tsr_json_kv_double(j, "ablation_hellinger", e->ablation_hellinger);
+  tsr_json_kv_double(j, "ablation_gain", e->ablation_gain);
+}
+
+static void comparison_fields(tsr_json *j, const void *item) {
+  const tsr_exec_comparison *e = item;
+  const tsr_exec_result *cr = e->result;
+  tsr_json_kv_string(j, "module", e->module);
+  tsr_json_kv_string(j, "modality", tsr_modality_name(e->modality));
+  tsr_json_kv_string(j, "machine", e->machine);
+  tsr_json_kv_bool(j, "ran", cr != NULL);
+  tsr_json_kv_string(j, "note", e->note);
+  kv_or_null(j, "hellinger_fidelity", cr && cr->has_hellinger, cr ? cr->hellinger_fidelity : NAN);
+  kv_or_null(j, "state_fidelity", cr && cr->has_state_fidelity, cr ? cr->state_fidelity : NAN);
+  kv_or_null(j, "estimated_success", cr != NULL, cr ? cr->estimated_success : NAN);
+  kv_or_null(j, "makespan_s", cr != NULL, cr ? cr->makespan.mean : NAN);
+  if (cr) {
+    tsr_json_kv_string(j, "backend", tsr_backend_name(cr->backend));
+    tsr_json_kv_int(j, "sim_qubits", cr->sim_qubits);
+  }
+}
+
 void tsr_exec_result_write_json(const tsr_exec_result *r, const tsr_exec_comparison *cmp,
                                 size_t ncmp, tsr_json *j) {
   tsr_json_object_begin(j);
@@ -77,55 +146,9 @@ void tsr_exec_result_write_json(const tsr_exec_result *r, const tsr_exec_compari
   tsr_json_kv_double(j, "makespan_s", r->makespan.mean);
   write_stat(j, "makespan", &r->makespan);
   tsr_json_kv_double(j, "scheduled_makespan_s", r->scheduled_makespan_s);
-  tsr_json_key(j, "modules");
-  tsr_json_array_begin(j);
-  for (size_t m = 0; m < r->nmodules; m++) {
-    const tsr_exec_module_stats *ms = &r->modules[m];
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "name", ms->name);
-    tsr_json_kv_string(j, "modality", tsr_modality_name(ms->modality));
-    tsr_json_kv_int(j, "qubits_used", ms->qubits_used);
-    tsr_json_kv_int(j, "operations", (int64_t)ms->operations);
-    tsr_json_kv_double(j, "busy_s", ms->busy_s);
-    tsr_json_kv_double(j, "idle_s", ms->idle_s);
-    tsr_json_kv_double(j, "network_wait_s", ms->network_wait_s);
-    tsr_json_object_end(j);
-  }
-  tsr_json_array_end(j);
-  tsr_json_key(j, "links");
-  tsr_json_array_begin(j);
-  for (size_t l = 0; l < r->nlinks; l++) {
-    const tsr_exec_link_stats *ls = &r->links[l];
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "name", ls->name);
-    tsr_json_kv_string(j, "path", ls->path);
-    tsr_json_kv_int(j, "hops", ls->hops);
-    tsr_json_kv_bool(j, "overridden", ls->overridden);
-    tsr_json_kv_int(j, "pairs", (int64_t)ls->pairs);
-    tsr_json_kv_double(j, "mean_latency_s", ls->mean_latency_s);
-    tsr_json_kv_double(j, "mean_fidelity", ls->mean_fidelity);
-    tsr_json_kv_double(j, "busy_s", ls->busy_s);
-    tsr_json_kv_double(j, "elementary_per_shot", ls->elementary_per_shot);
-    tsr_json_kv_double(j, "discarded_per_shot", ls->discarded_per_shot);
-    tsr_json_kv_double(j, "attempts_per_shot", ls->attempts_per_shot);
-    tsr_json_kv_double(j, "expected_latency_s", ls->expected_latency_s);
-    tsr_json_kv_double(j, "expected_fidelity", ls->expected_fidelity);
-    tsr_json_object_end(j);
-  }
-  tsr_json_array_end(j);
-  tsr_json_key(j, "error_budget");
-  tsr_json_array_begin(j);
-  for (size_t b = 0; b < r->nbudget; b++) {
-    const tsr_exec_budget_entry *e = &r->budget[b];
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "source", e->source);
-    tsr_json_kv_double(j, "estimate", e->estimate);
-    tsr_json_kv_double(j, "events", e->events);
-    tsr_json_kv_double(j, "ablation_hellinger", e->ablation_hellinger);
-    tsr_json_kv_double(j, "ablation_gain", e->ablation_gain);
-    tsr_json_object_end(j);
-  }
-  tsr_json_array_end(j);
+  write_object_array(j, "modules", r->modules, r->nmodules, sizeof *r->modules, module_fields);
+  write_object_array(j, "links", r->links, r->nlinks, sizeof *r->links, link_fields);
+  write_object_array(j, "error_budget", r->budget, r->nbudget, sizeof *r->budget, budget_fields);
   tsr_json_key(j, "counts");
   tsr_json_object_begin(j);
   for (size_t i = 0; i < r->ncounts; i++) {
@@ -133,28 +156,7 @@ void tsr_exec_result_write_json(const tsr_exec_result *r, const tsr_exec_compari
     tsr_json_uint(j, r->counts[i].count);
   }
   tsr_json_object_end(j);
-  tsr_json_key(j, "monolithic");
-  tsr_json_array_begin(j);
-  for (size_t c = 0; c < ncmp && cmp; c++) {
-    const tsr_exec_comparison *e = &cmp[c];
-    const tsr_exec_result *cr = e->result;
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "module", e->module);
-    tsr_json_kv_string(j, "modality", tsr_modality_name(e->modality));
-    tsr_json_kv_string(j, "machine", e->machine);
-    tsr_json_kv_bool(j, "ran", cr != NULL);
-    tsr_json_kv_string(j, "note", e->note);
-    kv_or_null(j, "hellinger_fidelity", cr && cr->has_hellinger, cr ? cr->hellinger_fidelity : NAN);
-    kv_or_null(j, "state_fidelity", cr && cr->has_state_fidelity, cr ? cr->state_fidelity : NAN);
-    kv_or_null(j, "estimated_success", cr != NULL, cr ? cr->estimated_success : NAN);
-    kv_or_null(j, "makespan_s", cr != NULL, cr ? cr->makespan.mean : NAN);
-    if (cr) {
-      tsr_json_kv_string(j, "backend", tsr_backend_name(cr->backend));
-      tsr_json_kv_int(j, "sim_qubits", cr->sim_qubits);
-    }
-    tsr_json_object_end(j);
-  }
-  tsr_json_array_end(j);
+  write_object_array(j, "monolithic", cmp, ncmp, sizeof *cmp, comparison_fields);
   tsr_json_kv_double(j, "wall_s", r->wall_s);
   tsr_json_kv_double(j, "shots_per_s", r->wall_s > 0 ? (double)r->shots / r->wall_s : NAN);
   tsr_json_object_end(j);
@@ -184,6 +186,15 @@ static tsr_status io_check(FILE *out, tsr_error *err) {
   return TSR_OK;
 }
 
+/* Opens an SVG picture of the given size on a white background. */
+static void svg_begin(FILE *out, double width, double height) {
+  fprintf(out,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+          "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+          width, height, width, height);
+  fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+}
+
 tsr_status tsr_exec_write_timeline_svg(const tsr_exec_result *r, FILE *out, tsr_error *err) {
   const double left = 170, right = 30, top = 64, lane_h = 30, width = 1200;
   double T = 0;
@@ -199,11 +210,7 @@ tsr_status tsr_exec_write_timeline_svg(const tsr_exec_result *r, FILE *out, tsr_
   for (size_t l = 0; l < r->nlanes; l++) row[l] = row[l] ? nrows++ : SIZE_MAX;
   if (!(T > 0)) T = 1e-9;
   double plot_w = width - left - right, height = top + lane_h * (double)nrows + 50;
-  fprintf(out,
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-          "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
-          width, height, width, height);
-  fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+  svg_begin(out, width, height);
   char tbuf[32];
   fmt_time(tbuf, sizeof tbuf, T);
   fprintf(out, "<text x=\"%.0f\" y=\"20\" font-size=\"15\" font-weight=\"bold\">", left);
@@ -269,6 +276,20 @@ tsr_status tsr_exec_write_timeline_svg(const tsr_exec_result *r, FILE *out, tsr_
   return io_check(out, err);
 }
 
+/* A trace metadata event naming a process (tid < 0) or a thread. */
+static void trace_name(tsr_json *j, const char *what, int64_t pid, int64_t tid, const char *name) {
+  tsr_json_object_begin(j);
+  tsr_json_kv_string(j, "name", what);
+  tsr_json_kv_string(j, "ph", "M");
+  tsr_json_kv_int(j, "pid", pid);
+  if (tid >= 0) tsr_json_kv_int(j, "tid", tid);
+  tsr_json_key(j, "args");
+  tsr_json_object_begin(j);
+  tsr_json_kv_string(j, "name", name);
+  tsr_json_object_end(j);
+  tsr_json_object_end(j);
+}
+
 tsr_status tsr_exec_write_trace_json(const tsr_exec_result *r, FILE *out, tsr_error *err) {
   tsr_json *j = tsr_json_new(out, 0);
   if (!j) return tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
@@ -276,29 +297,9 @@ tsr_status tsr_exec_write_trace_json(const tsr_exec_result *r, FILE *out, tsr_er
   tsr_json_key(j, "traceEvents");
   tsr_json_array_begin(j);
   static const char *const procs[2] = {"modules", "links"};
-  for (int p = 0; p < 2; p++) {
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "name", "process_name");
-    tsr_json_kv_string(j, "ph", "M");
-    tsr_json_kv_int(j, "pid", p + 1);
-    tsr_json_key(j, "args");
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "name", procs[p]);
-    tsr_json_object_end(j);
-    tsr_json_object_end(j);
-  }
-  for (size_t l = 0; l < r->nlanes; l++) {
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "name", "thread_name");
-    tsr_json_kv_string(j, "ph", "M");
-    tsr_json_kv_int(j, "pid", l < r->nmodule_lanes ? 1 : 2);
-    tsr_json_kv_int(j, "tid", (int64_t)l);
-    tsr_json_key(j, "args");
-    tsr_json_object_begin(j);
-    tsr_json_kv_string(j, "name", r->lanes[l]);
-    tsr_json_object_end(j);
-    tsr_json_object_end(j);
-  }
+  for (int p = 0; p < 2; p++) trace_name(j, "process_name", p + 1, -1, procs[p]);
+  for (size_t l = 0; l < r->nlanes; l++)
+    trace_name(j, "thread_name", l < r->nmodule_lanes ? 1 : 2, (int64_t)l, r->lanes[l]);
   static const char *const cats[TSR_EXEC_EV_COUNT] = {"gate", "measure", "epr", "message", "wait"};
   for (size_t i = 0; i < r->ntimeline; i++) {
     const tsr_exec_event *ev = &r->timeline[i];
@@ -337,11 +338,7 @@ tsr_status tsr_exec_write_budget_svg(const tsr_exec_result *r, FILE *out, tsr_er
   if (!(vmax > 0)) vmax = 1e-6;
   double row_h = bar_h * (ablation ? 2 : 1) + 10;
   double plot_w = width - left - right, height = top + row_h * (double)r->nbudget + 40;
-  fprintf(out,
-          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-          "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
-          width, height, width, height);
-  fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+  svg_begin(out, width, height);
   fprintf(out, "<text x=\"20\" y=\"22\" font-size=\"15\" font-weight=\"bold\">");
   tsr_write_xml_escaped(out, r->machine);
   fprintf(out,
