@@ -129,6 +129,10 @@ typedef struct tsr_gate_info {
 
 /* Information for a kind (NULL for an out-of-range kind). */
 const tsr_gate_info *tsr_gate_get(tsr_gate kind);
+/* Whether a kind is a single-qubit Z rotation that hardware applies as a
+ * frame change, in no time and without error (z, s, sdg, t, tdg, rz, p,
+ * u1). The idles id and u0 are not: they wait for a gate time. */
+int tsr_gate_is_virtual_z(tsr_gate kind);
 /* Kind for an OpenQASM name ("CX" and "U" included), TSR_GATE_NONE if unknown. */
 tsr_gate tsr_gate_lookup(const char *name);
 /* Whether a gate with these parameters is Clifford (e.g. rz(pi/2) is;

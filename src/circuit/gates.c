@@ -196,6 +196,22 @@ static const name_entry NAMES[] = {
     {"zz", TSR_GATE_ZZ},
 };
 
+int tsr_gate_is_virtual_z(tsr_gate kind) {
+  switch (kind) {
+  case TSR_GATE_Z:
+  case TSR_GATE_S:
+  case TSR_GATE_SDG:
+  case TSR_GATE_T:
+  case TSR_GATE_TDG:
+  case TSR_GATE_RZ:
+  case TSR_GATE_P:
+  case TSR_GATE_U1:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 tsr_gate tsr_gate_lookup(const char *name) {
   if (!name) return TSR_GATE_NONE;
   size_t lo = 0, hi = sizeof NAMES / sizeof NAMES[0];

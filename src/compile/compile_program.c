@@ -42,23 +42,6 @@ tsr__pop tsr__pop_blank(tsr_program_role role, tsr_gate kind, int32_t module) {
   return op;
 }
 
-int tsr__is_virtual_z(tsr_gate k) {
-  switch (k) {
-  case TSR_GATE_Z:
-  case TSR_GATE_S:
-  case TSR_GATE_SDG:
-  case TSR_GATE_T:
-  case TSR_GATE_TDG:
-  case TSR_GATE_RZ:
-  case TSR_GATE_P:
-  case TSR_GATE_U1:
-  case TSR_GATE_ID:
-    return 1;
-  default:
-    return 0;
-  }
-}
-
 /* ------------------------------------------------------------ schedule */
 
 typedef struct sched_in {
@@ -88,7 +71,7 @@ static double op_duration(const tsr__machine *m, const tsr__pop *op) {
   default:
     break;
   }
-  if (op->nq == 1) return tsr__is_virtual_z(op->kind) ? 0.0 : p->gate_1q.duration_s;
+  if (op->nq == 1) return tsr_gate_is_virtual_z(op->kind) ? 0.0 : p->gate_1q.duration_s;
   if (op->kind == TSR_GATE_SWAP) return 3.0 * p->gate_2q.duration_s;
   return p->gate_2q.duration_s;
 }
@@ -107,7 +90,7 @@ static double op_fidelity(const tsr__machine *m, const tsr__pop *op) {
   default:
     break;
   }
-  if (op->nq == 1) return tsr__is_virtual_z(op->kind) ? 1.0 : p->gate_1q.fidelity;
+  if (op->nq == 1) return tsr_gate_is_virtual_z(op->kind) ? 1.0 : p->gate_1q.fidelity;
   if (op->kind == TSR_GATE_SWAP) return pow(p->gate_2q.fidelity, 3.0);
   return p->gate_2q.fidelity;
 }
@@ -469,7 +452,7 @@ static void relabel_modules(const tsr__machine *m, const tsr_circuit *dc, const 
     if (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET)
       nm[b]++;
     else if (op->nqubits == 1)
-      n1[b] += !tsr__is_virtual_z(op->kind);
+      n1[b] += !tsr_gate_is_virtual_z(op->kind);
     else
       n2[b]++;
   }
@@ -613,6 +596,52 @@ static int better(const candidate *a, const candidate *b, tsr_compile_cost cost)
   }
 }
 
+/* The compile candidates compete: the best program so far, and the first
+ * failure (reported when no candidate compiles). */
+typedef struct contest {
+  candidate best;
+  tsr_status first_st;
+  tsr_error first_err;
+} contest;
+
+/* Passes 3-6 for one partition (moved to the modules that suit it first,
+ * unless fixed); returns 1 when its program is now the best. */
+static int compete(contest *ct, const tsr__machine *m, const tsr_circuit *dc, const int64_t *src_of,
+                   const tsr_packet_graph *h, tsr_partition *part, int fixed,
+                   const tsr_compile_options *opt) {
+  if (!fixed) relabel_modules(m, dc, h, part, opt->cost);
+  tsr_compile_options o2 = *opt;
+  o2.allow_teleport = opt->allow_teleport && part->teleport_ebits > 0;
+  candidate cand = {NULL, 0.0};
+  tsr_error e2;
+  tsr_status s2 = run_pipeline(m, dc, src_of, h, part, &o2, &cand.prog, &cand.log_success, &e2);
+  if (s2 != TSR_OK) {
+    if (ct->first_st == TSR_OK) {
+      ct->first_st = s2;
+      ct->first_err = e2;
+    }
+    return 0;
+  }
+  if (ct->best.prog && !better(&cand, &ct->best, opt->cost)) {
+    tsr_program_free(cand.prog);
+    return 0;
+  }
+  tsr_program_free(ct->best.prog);
+  ct->best = cand;
+  return 1;
+}
+
+/* The partitioner's options for the compile options. */
+static tsr_partition_options partition_options(const tsr_compile_options *opt) {
+  tsr_partition_options po;
+  tsr_partition_options_default(&po);
+  po.seed = opt->seed;
+  po.restarts = opt->restarts;
+  po.teleport = opt->allow_teleport;
+  po.embed = opt->embed;
+  return po;
+}
+
 /* A copy of g in which only the modules of `keep` (a bit set) may hold
  * qubits. */
 static tsr_status restricted_graph(const tsr_module_graph *g, uint64_t keep, tsr_module_graph **out,
@@ -669,9 +698,9 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
   tsr_partition parts[MAXC];
   int fixed[MAXC]; /* a single-module placement: not relabelled */
   uint32_t nparts = 0;
-  candidate best = {NULL, 0.0};
-  tsr_error first_err;
-  tsr_status first_st = TSR_OK;
+  contest ct;
+  memset(&ct, 0, sizeof ct);
+  ct.first_st = TSR_OK;
 
   tsr_status st = tsr__machine_build(arch, &opt, &m, err);
   if (st != TSR_OK) goto out;
@@ -724,10 +753,7 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
   }
   if (g && tsr_module_graph_connected(g)) {
     if ((st = tsr_packet_graph_build(dc, &h, err)) != TSR_OK) goto out;
-    tsr_partition_options po;
-    tsr_partition_options_default(&po);
-    po.seed = opt.seed;
-    po.restarts = opt.restarts;
+    tsr_partition_options po = partition_options(&opt);
     /* The whole machine, and (when fewer modules hold the circuit) only the
      * fewest largest modules: the partitioner spreads qubits in proportion
      * to capacity, which a machine with room to spare does not need. With
@@ -742,7 +768,6 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
     }
     for (int k = 0; k < ngraphs; k++) {
       po.teleport = opt.allow_teleport;
-      po.embed = opt.embed;
       tsr_partition *pt = &parts[nparts];
       if ((st = tsr_partition_run(h, graphs[k], &po, pt, err)) != TSR_OK) {
         tsr_error_prefix(err, "partition");
@@ -761,89 +786,48 @@ tsr_status tsr_compile_program(const tsr_circuit *c, const tsr_arch *arch,
   }
   /* 3-6 for each; the best under the cost model wins. */
   uint64_t best_estimate = 0;
-  for (uint32_t k = 0; k < nparts; k++) {
-    if (!fixed[k]) relabel_modules(m, dc, h, &parts[k], opt.cost);
-    tsr_compile_options o2 = opt;
-    o2.allow_teleport = opt.allow_teleport && parts[k].teleport_ebits > 0;
-    candidate cand = {NULL, 0.0};
-    tsr_error e2;
-    tsr_status s2 =
-        run_pipeline(m, dc, src_of, h, &parts[k], &o2, &cand.prog, &cand.log_success, &e2);
-    if (s2 != TSR_OK) {
-      if (first_st == TSR_OK) {
-        first_st = s2;
-        first_err = e2;
-      }
-      continue;
-    }
-    if (!best.prog || better(&cand, &best, opt.cost)) {
-      tsr_program_free(best.prog);
-      best = cand;
-      best_estimate = parts[k].ebits;
-    } else {
-      tsr_program_free(cand.prog);
-    }
-  }
+  for (uint32_t k = 0; k < nparts; k++)
+    if (compete(&ct, m, dc, src_of, h, &parts[k], fixed[k], &opt)) best_estimate = parts[k].ebits;
   /* When the best program needed more pairs than its partition counted, its
    * modules' communication qubits were too few for the copies it keeps at
    * once (the distributor ended some and made them again). Partitions of
    * packets cut after a span of two-qubit gates count a long-lived copy as
-   * made again, so they prefer copies that live briefly: they compete too. */
-  if (best.prog && h && g && tsr_module_graph_connected(g) &&
-      best.prog->metrics.ebits > best_estimate && 1) {
-    /* Halving the span while it pays (fewer restarts: a second opinion). */
+   * made again, so they prefer copies that live briefly: they compete too,
+   * the span halved while it pays (4 restarts each unless set: a second
+   * opinion). */
+  if (ct.best.prog && h && g && tsr_module_graph_connected(g) &&
+      ct.best.prog->metrics.ebits > best_estimate) {
     int improved = 1;
     for (size_t div = 4; div <= 32 && st == TSR_OK && improved; div *= 2) {
       size_t span = h->ngates / div;
       if (span < 4) break;
-      improved = 0;
       tsr_packet_graph *hs = NULL;
       tsr_partition ps;
       memset(&ps, 0, sizeof ps);
-      tsr_partition_options po;
-      tsr_partition_options_default(&po);
-      po.seed = opt.seed;
-      po.restarts = opt.restarts ? opt.restarts : 4;
-      po.teleport = opt.allow_teleport;
-      po.embed = opt.embed;
+      tsr_partition_options po = partition_options(&opt);
+      if (!opt.restarts) po.restarts = 4;
       st = tsr_packet_graph_build_span(dc, span, &hs, err);
       if (st == TSR_OK) st = tsr_partition_run(hs, g, &po, &ps, err);
-      if (st == TSR_OK) {
-        relabel_modules(m, dc, hs, &ps, opt.cost);
-        tsr_compile_options o2 = opt;
-        o2.allow_teleport = opt.allow_teleport && ps.teleport_ebits > 0;
-        candidate cand = {NULL, 0.0};
-        tsr_error e2;
-        if (run_pipeline(m, dc, src_of, hs, &ps, &o2, &cand.prog, &cand.log_success, &e2) ==
-            TSR_OK) {
-          if (better(&cand, &best, opt.cost)) {
-            tsr_program_free(best.prog);
-            best = cand;
-            improved = 1;
-          } else {
-            tsr_program_free(cand.prog);
-          }
-        }
-      }
+      improved = st == TSR_OK && compete(&ct, m, dc, src_of, hs, &ps, 0, &opt);
       tsr_partition_release(&ps);
       tsr_packet_graph_free(hs);
     }
     if (st != TSR_OK) tsr_error_prefix(err, "partition");
   }
-  if (!best.prog) {
-    st = first_st != TSR_OK ? first_st : TSR_ERR_INTERNAL;
+  if (!ct.best.prog) {
+    st = ct.first_st != TSR_OK ? ct.first_st : TSR_ERR_INTERNAL;
     if (err) {
-      if (first_st != TSR_OK)
-        *err = first_err;
+      if (ct.first_st != TSR_OK)
+        *err = ct.first_err;
       else
         tsr_error_set(err, st, "no partition to compile");
     }
     goto out;
   }
-  *out = best.prog;
-  best.prog = NULL;
+  *out = ct.best.prog;
+  ct.best.prog = NULL;
 out:
-  tsr_program_free(best.prog);
+  tsr_program_free(ct.best.prog);
   for (uint32_t k = 0; k < nparts; k++) tsr_partition_release(&parts[k]);
   tsr_module_graph_free(g);
   tsr_module_graph_free(gsub);

@@ -203,16 +203,6 @@ static tsr_status ship_condition(dist *d, int64_t cond, uint32_t mod) {
 
 /* ------------------------------------------------------------ Paulis */
 
-/* +1 when u P u^dag = P, -1 when = -P, 0 otherwise. */
-static int axis_action(const cplx u[4], int ax) {
-  int sign = 0;
-  return tsr__pauli_image(u, ax, &sign) == ax ? sign : 0;
-}
-
-static int operand_axes(const cplx g[16], unsigned k) {
-  return tsr__operand_axes(g, k);
-}
-
 /* V with V P V^dag = Z, as gates in time order (into the P frame), and its
  * inverse (out of it). */
 static tsr_status frame_in(dist *d, tsr_program_role role, int ax, uint32_t q) {
@@ -294,10 +284,10 @@ static size_t share_next_use(const dist *d, const share *sh) {
     if (op->nqubits > 2 || tsr__op_matrix(op->kind, op->params, op->nqubits, m, NULL) != TSR_OK)
       return SIZE_MAX;
     if (op->nqubits == 1) {
-      if (axis_action(m, sh->axis) == 0) return SIZE_MAX;
+      if (tsr__pauli_image(m, sh->axis, NULL) != sh->axis) return SIZE_MAX;
       continue;
     }
-    if (!(operand_axes(m, (unsigned)k) & sh->axis)) return SIZE_MAX;
+    if (!(tsr__operand_axes(m, (unsigned)k) & sh->axis)) return SIZE_MAX;
     int64_t g = d->gate_of_op[j];
     uint32_t where =
         g >= 0 && d->part && d->part->gate_module ? d->part->gate_module[g] : UINT32_MAX;
@@ -500,11 +490,29 @@ static tsr_status flip_copies(dist *d, uint32_t q) {
 
 /* ------------------------------------------------------------ teleport */
 
-static uint32_t free_comm_count(const dist *d, uint32_t mod) {
+/* Communication qubits of a module: not holding a teleported qubit (a pair
+ * may land there, ending a share if needed), free now, or free or holding a
+ * share that may be ended (not pinned). */
+enum { COMM_NOT_HELD, COMM_FREE, COMM_ENDABLE };
+
+static uint32_t count_comm(const dist *d, uint32_t mod, int which) {
   const tsr__mod *md = &d->m->mods[mod];
   uint32_t lo = md->first + md->capacity, k = 0;
-  for (uint32_t q = lo; q < lo + md->comm_use; q++) k += d->cstate[q] != CS_HOLD;
+  for (uint32_t x = lo; x < lo + md->comm_use; x++) {
+    uint8_t cs = d->cstate[x];
+    if (which == COMM_NOT_HELD)
+      k += cs != CS_HOLD;
+    else if (which == COMM_FREE)
+      k += cs == CS_FREE;
+    else
+      k += cs == CS_FREE ||
+           (cs == CS_SHARE && d->comm_share[x] >= 0 && !d->shares[d->comm_share[x]].pinned);
+  }
   return k;
+}
+
+static uint32_t free_comm_count(const dist *d, uint32_t mod) {
+  return count_comm(d, mod, COMM_NOT_HELD);
 }
 
 static int64_t free_slot(const dist *d, uint32_t mod) {
@@ -647,13 +655,6 @@ static int present(const dist *d, uint32_t q, int axes, uint32_t mod) {
          !suspended(d, q);
 }
 
-static uint32_t free_comm_now(const dist *d, uint32_t mod) {
-  const tsr__mod *md = &d->m->mods[mod];
-  uint32_t lo = md->first + md->capacity, k = 0;
-  for (uint32_t x = lo; x < lo + md->comm_use; x++) k += d->cstate[x] == CS_FREE;
-  return k;
-}
-
 /* New EPR pairs a gate would need to run in module mod, and how many of
  * the communication qubits they land on are not free (a share there would
  * have to end). */
@@ -673,7 +674,7 @@ static void run_cost(const dist *d, const uint32_t q[2], const int axes[2], uint
     }
   }
   for (uint32_t x = 0; x < d->n; x++) {
-    uint32_t f = free_comm_now(d, x);
+    uint32_t f = count_comm(d, x, COMM_FREE);
     if (need[x] > f) *evict += need[x] - f;
   }
 }
@@ -868,19 +869,6 @@ static tsr_status obtain_copy(dist *d, uint32_t q, uint32_t M, int axes, uint64_
   return TSR_OK;
 }
 
-/* Communication qubits of mod that are free or hold a share that may be
- * ended (not pinned). */
-static uint32_t spare_comm(const dist *d, uint32_t mod) {
-  const tsr__mod *md = &d->m->mods[mod];
-  uint32_t lo = md->first + md->capacity, k = 0;
-  for (uint32_t x = lo; x < lo + md->comm_use; x++) {
-    if (d->cstate[x] == CS_FREE) k++;
-    if (d->cstate[x] == CS_SHARE && d->comm_share[x] >= 0 && !d->shares[d->comm_share[x]].pinned)
-      k++;
-  }
-  return k;
-}
-
 /* After an inner gate of q's sandwich that put Z on partner p: mirrors it
  * on q's (suspended) copy s by a CX (CZ for an X copy) from p's Z copy in
  * the copy's module, made there when needed (one hop, room on both sides);
@@ -892,8 +880,8 @@ static tsr_status mirror_inner_gate(dist *d, uint32_t q, int32_t s, uint32_t p) 
   if (!present) {
     if (d->axis[p] & AX_Z && !suspended(d, p)) src = nearest_holder(d, p, x);
     int direct = d->m->link[(size_t)src * d->n + x] >= 0;
-    if (!direct || spare_comm(d, x) < 1 || spare_comm(d, src) < 1 || suspended(d, p) ||
-        (d->axis[p] && !(d->axis[p] & AX_Z)))
+    if (!direct || count_comm(d, x, COMM_ENDABLE) < 1 || count_comm(d, src, COMM_ENDABLE) < 1 ||
+        suspended(d, p) || (d->axis[p] && !(d->axis[p] & AX_Z)))
       return end_share_fixing(d, s, p); /* kept copies are roots: no children */
   }
   int32_t ps = -1;
@@ -915,7 +903,7 @@ static tsr_status do_gate_2q(dist *d, size_t i) {
   cplx g[16];
   tsr_status st = op_matrix(op, g, d->err);
   if (st != TSR_OK) return st;
-  int axes[2] = {operand_axes(g, 0), operand_axes(g, 1)};
+  int axes[2] = {tsr__operand_axes(g, 0), tsr__operand_axes(g, 1)};
   int64_t gv = d->gate_of_op[i];
   /* Teleports the partition asked for. */
   if (d->opt->allow_teleport && gv >= 0 && d->part->packet_module) {

@@ -836,6 +836,29 @@ static void apply_swap(pctx *c, uint32_t q, uint32_t r) {
  * qubit are ranked by the (possibly stale) single-move gains of both
  * qubits; the best few are evaluated exactly. dm is n*k scratch. */
 #define SWAP_CANDIDATES 6
+
+/* The `max` qubits in other modules whose swap with q gains most by the
+ * single-move estimate dm (q's move there plus theirs to q's module). */
+static int swap_partners(const pctx *c, uint32_t q, const double *dm, uint32_t *cand, int max) {
+  uint32_t k = c->k, a = c->pi[q];
+  double cv[16];
+  int nc = 0;
+  if (max > 16) max = 16;
+  for (uint32_t r = 0; r < c->n; r++) {
+    if (c->pi[r] == a) continue;
+    double est = dm[q * k + c->pi[r]] + dm[r * k + a];
+    if (nc < max) {
+      cand[nc] = r;
+      cv[nc++] = est;
+    } else {
+      int w = 0;
+      for (int x = 1; x < nc; x++)
+        if (cv[x] > cv[w]) w = x;
+      if (est < cv[w]) cand[w] = r, cv[w] = est;
+    }
+  }
+  return nc;
+}
 static void improve_qubits(pctx *c, uint32_t *order, double *dm, int max_passes) {
   uint32_t n = c->n, k = c->k;
   for (int pass = 0; pass < max_passes; pass++) {
@@ -858,21 +881,7 @@ static void improve_qubits(pctx *c, uint32_t *order, double *dm, int max_passes)
       }
       /* the best few swap partners by estimated gain */
       uint32_t cand[SWAP_CANDIDATES];
-      double cv[SWAP_CANDIDATES];
-      int nc = 0;
-      for (uint32_t r = 0; r < n; r++) {
-        if (c->pi[r] == a) continue;
-        double est = dm[q * k + c->pi[r]] + dm[r * k + a];
-        if (nc < SWAP_CANDIDATES) {
-          cand[nc] = r;
-          cv[nc++] = est;
-        } else {
-          int w = 0;
-          for (int x = 1; x < nc; x++)
-            if (cv[x] > cv[w]) w = x;
-          if (est < cv[w]) cand[w] = r, cv[w] = est;
-        }
-      }
+      int nc = swap_partners(c, q, dm, cand, SWAP_CANDIDATES);
       for (int x = 0; x < nc; x++) {
         double d = eval_swap(c, q, cand[x]);
         if (d < best) best = d, bswap = cand[x], bmove = -1;
@@ -1652,23 +1661,8 @@ static tsr_status exact_swap_descent(pctx *c, double *dm, int max_passes, tsr_er
     for (uint32_t q = 0; q < n; q++)
       for (uint32_t b = 0; b < k; b++) dm[q * k + b] = b == c->pi[q] ? 0 : eval_move(c, q, b);
     for (uint32_t q = 0; q < n && st == TSR_OK; q++) {
-      uint32_t a = c->pi[q];
       uint32_t cand[EXACT_CANDIDATES];
-      double cv[EXACT_CANDIDATES];
-      int nc = 0;
-      for (uint32_t r = 0; r < n; r++) {
-        if (c->pi[r] == a) continue;
-        double est = dm[q * k + c->pi[r]] + dm[r * k + a];
-        if (nc < EXACT_CANDIDATES) {
-          cand[nc] = r;
-          cv[nc++] = est;
-        } else {
-          int w = 0;
-          for (int x = 1; x < nc; x++)
-            if (cv[x] > cv[w]) w = x;
-          if (est < cv[w]) cand[w] = r, cv[w] = est;
-        }
-      }
+      int nc = swap_partners(c, q, dm, cand, EXACT_CANDIDATES);
       for (int x = 0; x < nc && st == TSR_OK; x++) {
         if (c->pi[cand[x]] == c->pi[q]) continue;
         double before = c->total;

@@ -125,7 +125,4 @@ tsr_status tsr__route(const tsr__machine *m, const tsr_compile_options *opt, con
 tsr_status tsr__synthesize_pops(const tsr__machine *m, const tsr__popvec *in, tsr__popvec *out,
                                 tsr_error *err);
 
-/* Whether a single-qubit gate is a frame change (virtual Z, no duration). */
-int tsr__is_virtual_z(tsr_gate k);
-
 #endif

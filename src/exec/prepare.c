@@ -354,22 +354,6 @@ static size_t chan_pick(const chan_state *cs, size_t h) {
   return best;
 }
 
-static int is_virtual_z(tsr_gate k) {
-  switch (k) {
-  case TSR_GATE_Z:
-  case TSR_GATE_S:
-  case TSR_GATE_SDG:
-  case TSR_GATE_T:
-  case TSR_GATE_TDG:
-  case TSR_GATE_RZ:
-  case TSR_GATE_P:
-  case TSR_GATE_U1:
-    return 1;
-  default:
-    return 0;
-  }
-}
-
 static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
   const tsr_program *p = x->p;
   tsr_status st = TSR_OK;
@@ -505,7 +489,7 @@ static tsr_status build_ops(tsr_exec *x, const uint32_t *map, tsr_error *err) {
           if (!(mv > 0)) mv = po->duration_s;
           if ((st = to_time(mv, &o->duration, "move time", err))) goto out;
         }
-      } else if (po->nqubits == 1 && is_virtual_z(po->kind)) {
+      } else if (po->nqubits == 1 && tsr_gate_is_virtual_z(po->kind)) {
         o->cls = XC_VIRTUAL; /* the duration is set when the options are known */
         o->duration = x->mods[o->module].dur1;
       } else {
