@@ -46,12 +46,7 @@ static void print_json(const char *path, const tsr_sim_options *o, const tsr_sim
   tsr_json_kv_bool(j, "sampled_final", r->sampled_final);
   tsr_json_kv_double(j, "seconds", r->seconds);
   tsr_json_key(j, "counts");
-  tsr_json_object_begin(j);
-  for (size_t i = 0; i < r->ncounts; i++) {
-    tsr_json_key(j, r->counts[i].bits);
-    tsr_json_uint(j, r->counts[i].count);
-  }
-  tsr_json_object_end(j);
+  tsr_counts_write_json(j, r->counts, r->ncounts);
   if (r->amplitudes) {
     tsr_json_key(j, "amplitudes");
     tsr_json_array_begin(j);

@@ -459,6 +459,9 @@ typedef struct tsr_count {
   uint64_t count;
 } tsr_count;
 
+/* Writes counts as one JSON object {"bits": count, ...} (after a key). */
+void tsr_counts_write_json(tsr_json *j, const tsr_count *counts, size_t n);
+
 typedef struct tsr_sim_result {
   tsr_backend_kind backend; /* the backend that ran */
   uint32_t nqubits;

@@ -150,12 +150,7 @@ void tsr_exec_result_write_json(const tsr_exec_result *r, const tsr_exec_compari
   write_object_array(j, "links", r->links, r->nlinks, sizeof *r->links, link_fields);
   write_object_array(j, "error_budget", r->budget, r->nbudget, sizeof *r->budget, budget_fields);
   tsr_json_key(j, "counts");
-  tsr_json_object_begin(j);
-  for (size_t i = 0; i < r->ncounts; i++) {
-    tsr_json_key(j, r->counts[i].bits);
-    tsr_json_uint(j, r->counts[i].count);
-  }
-  tsr_json_object_end(j);
+  tsr_counts_write_json(j, r->counts, r->ncounts);
   write_object_array(j, "monolithic", cmp, ncmp, sizeof *cmp, comparison_fields);
   tsr_json_kv_double(j, "wall_s", r->wall_s);
   tsr_json_kv_double(j, "shots_per_s", r->wall_s > 0 ? (double)r->shots / r->wall_s : NAN);

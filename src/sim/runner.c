@@ -1390,3 +1390,12 @@ fail:
   tsr_sim_result_free(r);
   return st;
 }
+
+void tsr_counts_write_json(tsr_json *j, const tsr_count *counts, size_t n) {
+  tsr_json_object_begin(j);
+  for (size_t i = 0; i < n; i++) {
+    tsr_json_key(j, counts[i].bits);
+    tsr_json_uint(j, counts[i].count);
+  }
+  tsr_json_object_end(j);
+}
