@@ -349,27 +349,35 @@ static int tok_end_col(const qasm_token *t) {
   return t->col + (int)t->len + (t->kind == QT_STRING ? 2 : 0);
 }
 
+/* Formats fmt/ap and records it as error st at file:line:col. */
+static tsr_status verr_status_at(reader *r, tsr_status st, const char *file, int line, int col,
+                                 const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static tsr_status verr_status_at(reader *r, tsr_status st, const char *file, int line, int col,
+                                 const char *fmt, va_list ap) {
+  char msg[TSR_ERROR_MESSAGE_MAX];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  return tsr_error_set_at(r->err, st, file, line, col, "%s", msg);
+}
+
 static tsr_status err_at(reader *r, const qasm_token *t, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static tsr_status err_at(reader *r, const qasm_token *t, const char *fmt, ...) {
-  char msg[TSR_ERROR_MESSAGE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  tsr_status st = verr_status_at(r, TSR_ERR_INPUT, r->file, t->line, t->col, fmt, ap);
   va_end(ap);
-  return tsr_error_set_at(r->err, TSR_ERR_INPUT, r->file, t->line, t->col, "%s", msg);
+  return st;
 }
 
 static tsr_status err_status_at(reader *r, tsr_status st, const char *file, int line, int col,
                                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static tsr_status err_status_at(reader *r, tsr_status st, const char *file, int line, int col,
                                 const char *fmt, ...) {
-  char msg[TSR_ERROR_MESSAGE_MAX];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
+  tsr_status ret = verr_status_at(r, st, file, line, col, fmt, ap);
   va_end(ap);
-  return tsr_error_set_at(r->err, st, file, line, col, "%s", msg);
+  return ret;
 }
 
 static tsr_status unsupported_at(reader *r, const qasm_token *t, const char *what) {
@@ -482,6 +490,27 @@ static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* Value of a hexadecimal digit character (either case); 99 for anything
+ * else, which is >= every base. */
+static inline unsigned digit_value(char ch) {
+  if (ch >= '0' && ch <= '9') return (unsigned)(ch - '0');
+  if (ch >= 'a' && ch <= 'f') return (unsigned)(ch - 'a' + 10);
+  if (ch >= 'A' && ch <= 'F') return (unsigned)(ch - 'A' + 10);
+  return 99;
+}
+
+/* Base of an integer literal from its 0x/0o/0b prefix (two characters,
+ * needing at least one more after them); 10 without one. */
+static inline unsigned literal_base(const char *s, uint32_t n) {
+  if (n > 2 && s[0] == '0') {
+    char p = s[1];
+    if (p == 'x' || p == 'X') return 16;
+    if (p == 'o' || p == 'O') return 8;
+    if (p == 'b' || p == 'B') return 2;
+  }
+  return 10;
+}
+
 /* Integer literal (decimal or 0x/0o/0b, '_' separators) into *out.
  * Returns 0, -1 for a bad digit, 1 for overflow. */
 static int parse_u64(const char *s, uint32_t n, uint64_t *out) {
@@ -494,32 +523,14 @@ static int parse_u64(const char *s, uint32_t n, uint64_t *out) {
       return 0;
     }
   }
-  unsigned base = 10;
-  uint32_t i = 0;
-  if (n > 2 && s[0] == '0') {
-    char p = s[1];
-    if (p == 'x' || p == 'X')
-      base = 16;
-    else if (p == 'o' || p == 'O')
-      base = 8;
-    else if (p == 'b' || p == 'B')
-      base = 2;
-    if (base != 10) i = 2;
-  }
+  unsigned base = literal_base(s, n);
+  uint32_t i = base != 10 ? 2 : 0;
   uint64_t v = 0;
   int overflow = 0;
   for (; i < n; i++) {
     char ch = s[i];
     if (ch == '_') continue;
-    unsigned d;
-    if (ch >= '0' && ch <= '9')
-      d = (unsigned)(ch - '0');
-    else if (ch >= 'a' && ch <= 'f')
-      d = (unsigned)(ch - 'a' + 10);
-    else if (ch >= 'A' && ch <= 'F')
-      d = (unsigned)(ch - 'A' + 10);
-    else
-      return -1;
+    unsigned d = digit_value(ch);
     if (d >= base) return -1;
     if (v > (UINT64_MAX - d) / base)
       overflow = 1;
@@ -720,26 +731,28 @@ static tsr_status parse_unary(reader *r) {
   return st;
 }
 
-static tsr_status parse_multiplicative(reader *r) {
-  TRY(parse_unary(r));
-  while (r->tok.kind == QT_STAR || r->tok.kind == QT_SLASH) {
+/* One left-associative level: operand ((tok_a | tok_b) operand)*, with
+ * tok_a compiling to op_a and tok_b to op_b. Inlined into each level with
+ * constant arguments, so operand() is a direct call. */
+static inline __attribute__((always_inline)) tsr_status
+parse_left_assoc(reader *r, tsr_status (*operand)(reader *), qasm_tok tok_a, uint8_t op_a,
+                 qasm_tok tok_b, uint8_t op_b) {
+  TRY(operand(r));
+  while (r->tok.kind == tok_a || r->tok.kind == tok_b) {
     qasm_token op = r->tok;
     TRY(advance(r));
-    TRY(parse_unary(r));
-    TRY(emit_insn(r, op.kind == QT_STAR ? OP_MUL : OP_DIV, 0, 0, 0.0, &op));
+    TRY(operand(r));
+    TRY(emit_insn(r, op.kind == tok_a ? op_a : op_b, 0, 0, 0.0, &op));
   }
   return TSR_OK;
 }
 
+static tsr_status parse_multiplicative(reader *r) {
+  return parse_left_assoc(r, parse_unary, QT_STAR, OP_MUL, QT_SLASH, OP_DIV);
+}
+
 static tsr_status parse_additive(reader *r) {
-  TRY(parse_multiplicative(r));
-  while (r->tok.kind == QT_PLUS || r->tok.kind == QT_MINUS) {
-    qasm_token op = r->tok;
-    TRY(advance(r));
-    TRY(parse_multiplicative(r));
-    TRY(emit_insn(r, op.kind == QT_PLUS ? OP_ADD : OP_SUB, 0, 0, 0.0, &op));
-  }
-  return TSR_OK;
+  return parse_left_assoc(r, parse_multiplicative, QT_PLUS, OP_ADD, QT_MINUS, OP_SUB);
 }
 
 /* Compiles one expression into r->code starting at *start. */
@@ -1821,14 +1834,14 @@ static tsr_status parse_let(reader *r) {
 static tsr_status parse_bigint(reader *r, const qasm_token *t) {
   const char *s = t->start;
   uint32_t n = t->len, i = 0;
-  unsigned base = 10, chunk = 9, bits_per_digit = 4;
+  unsigned base = literal_base(s, n), chunk = 9, bits_per_digit = 4;
   uint32_t mul_full = 1000000000u;
-  if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16, chunk = 7, mul_full = 1u << 28, i = 2;
-  } else if (n > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-    base = 8, chunk = 9, mul_full = 1u << 27, i = 2, bits_per_digit = 3;
-  } else if (n > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2, chunk = 29, mul_full = 1u << 29, i = 2, bits_per_digit = 1;
+  if (base == 16) {
+    chunk = 7, mul_full = 1u << 28, i = 2;
+  } else if (base == 8) {
+    chunk = 9, mul_full = 1u << 27, i = 2, bits_per_digit = 3;
+  } else if (base == 2) {
+    chunk = 29, mul_full = 1u << 29, i = 2, bits_per_digit = 1;
   }
   if (n - i > MAX_LITERAL_DIGITS) {
     return err_at(r, t, "integer literal is too long (more than %d digits)", MAX_LITERAL_DIGITS);
@@ -1841,16 +1854,7 @@ static tsr_status parse_bigint(reader *r, const qasm_token *t) {
     int end = i >= n;
     if (!end && s[i] == '_') continue;
     if (!end) {
-      char ch = s[i];
-      unsigned d;
-      if (ch >= '0' && ch <= '9')
-        d = (unsigned)(ch - '0');
-      else if (ch >= 'a' && ch <= 'f')
-        d = (unsigned)(ch - 'a' + 10);
-      else if (ch >= 'A' && ch <= 'F')
-        d = (unsigned)(ch - 'A' + 10);
-      else
-        d = 99;
+      unsigned d = digit_value(s[i]);
       if (d >= base) return err_at(r, t, "invalid digit in integer literal");
       cv = cv * base + d;
       mul *= base;
