@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "netcli.h"
 #include "tessera/arch.h"
 #include "tessera/link.h"
 
@@ -285,18 +286,6 @@ static tsr_status write_json_with_rates(FILE *out, const tsr_arch *arch, tsr_err
   return st;
 }
 
-static tsr_status load(const char *path, tsr_arch **out, tsr_error *err) {
-  if (!path) return tsr_arch_default(out, err);
-  if (strcmp(path, "-") != 0) return tsr_arch_load_file(path, out, err);
-  char *text = NULL;
-  size_t len = 0;
-  tsr_status st = tsr_read_stream(stdin, &text, &len, err);
-  if (st != TSR_OK) return st;
-  st = tsr_arch_load_string(text, len, "<stdin>", out, err);
-  free(text);
-  return st;
-}
-
 int tsr_cmd_arch(int argc, char **argv) {
   enum { OPT_PRINT_DEFAULT = 1000 };
   static const struct option options[] = {{"json", no_argument, NULL, 'j'},
@@ -346,7 +335,8 @@ int tsr_cmd_arch(int argc, char **argv) {
   tsr_error err;
   tsr_error_clear(&err);
   tsr_arch *arch = NULL;
-  if (!presets && !print_default && load(path, &arch, &err) != TSR_OK) return tsr_cli_fail(&err);
+  if (!presets && !print_default && netcli_load_machine(path, &arch, &err) != TSR_OK)
+    return tsr_cli_fail(&err);
   FILE *out = tsr_cli_open_output(output, &err);
   if (!out) {
     tsr_arch_free(arch);
