@@ -263,7 +263,9 @@ typedef struct tsr_packet_graph {
    * inner gate runs where the qubit is and each inner gate with a Z on the
    * partner is mirrored on the copy by a CX (CZ for an X copy) from the
    * partner's copy in the copy's module; `before` and `after` then share
-   * their EPR pairs. */
+   * their EPR pairs. Sandwiches may overlap: the packet made inside one can
+   * be the `before` of the next (h P1 h P2 h P3 h P4: P1..P3 and P2..P4),
+   * and the two are alternatives. */
   size_t nsandwiches;
   tsr_sandwich *sandwiches;
   size_t *sandwich_inner;      /* gate vertices between open_op and close_op on the qubit */

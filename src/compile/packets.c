@@ -57,8 +57,11 @@ typedef struct packet_rec {
   size_t first_gate;
 } packet_rec;
 
-/* A sandwich being read, per qubit. */
+/* A sandwich being read, per qubit. Two can be open on one qubit: the one
+ * closed by a gate waits for its `after` packet while the packet it made
+ * inside opens the next (h P1 h P2 h P3: sandwiches P1..P3 and P2..P4). */
 enum { SW_NONE = 0, SW_INSIDE, SW_CLOSED };
+#define SW_SLOTS 2
 typedef struct sw_state {
   int state;
   uint32_t before;
@@ -105,10 +108,10 @@ tsr_status tsr_packet_graph_build_span(const tsr_circuit *c, size_t max_span,
   uint32_t n = c->nqubits;
   int64_t *open = malloc((n ? n : 1) * sizeof *open); /* open packet per qubit, -1 none */
   int *open_axis = malloc((n ? n : 1) * sizeof *open_axis);
-  sw_state *sw = calloc(n ? n : 1, sizeof *sw);
+  sw_state *sw = calloc((n ? n : 1) * SW_SLOTS, sizeof *sw);
   tsr_packet_graph *h = NULL;
   tsr_status st = TSR_OK;
-  for (uint32_t q = 0; sw && q < n; q++) sw[q].inner.size = sizeof(inner_rec);
+  for (size_t j = 0; sw && j < (size_t)n * SW_SLOTS; j++) sw[j].inner.size = sizeof(inner_rec);
   if (!open || !open_axis || !sw) {
     st = tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
     goto fail;
@@ -119,7 +122,7 @@ tsr_status tsr_packet_graph_build_span(const tsr_circuit *c, size_t max_span,
     if (op->kind == TSR_OP_BARRIER) continue;
     if (op->kind == TSR_OP_MEASURE || op->kind == TSR_OP_RESET) {
       open[op->qubits[0]] = -1;
-      sw[op->qubits[0]].state = SW_NONE;
+      for (int j = 0; j < SW_SLOTS; j++) sw[op->qubits[0] * SW_SLOTS + j].state = SW_NONE;
       continue;
     }
     const tsr_gate_info *info = tsr_gate_get(op->kind);
@@ -139,31 +142,36 @@ tsr_status tsr_packet_graph_build_span(const tsr_circuit *c, size_t max_span,
     if (st != TSR_OK) goto fail;
     if (op->nqubits == 1) {
       uint32_t q = op->qubits[0];
-      sw_state *w = &sw[q];
-      if (op->cond >= 0) {
-        w->state = SW_NONE;
-      } else if (w->state == SW_INSIDE) {
-        int f = tsr__pauli_image(m, w->frame, NULL);
-        if (!f) {
+      sw_state *free_slot = NULL;
+      for (int j = 0; j < SW_SLOTS; j++) {
+        sw_state *w = &sw[q * SW_SLOTS + j];
+        if (op->cond >= 0) {
           w->state = SW_NONE;
-        } else if (f == w->axis) {
-          w->state = SW_CLOSED;
-          w->close_op = i;
-        } else {
-          w->frame = f;
+        } else if (w->state == SW_INSIDE) {
+          int f = tsr__pauli_image(m, w->frame, NULL);
+          if (!f) {
+            w->state = SW_NONE;
+          } else if (f == w->axis) {
+            w->state = SW_CLOSED;
+            w->close_op = i;
+          } else {
+            w->frame = f;
+          }
+        } else if (w->state == SW_CLOSED) {
+          if (!preserves_axis(m, w->axis)) w->state = SW_NONE;
         }
-      } else if (w->state == SW_CLOSED) {
-        if (!preserves_axis(m, w->axis)) w->state = SW_NONE;
-      } else if (open[q] >= 0 && (open_axis[q] == AX_Z || open_axis[q] == AX_X) &&
-                 !preserves_axis(m, open_axis[q])) {
+        if (w->state == SW_NONE && !free_slot) free_slot = w;
+      }
+      if (free_slot && op->cond < 0 && open[q] >= 0 &&
+          (open_axis[q] == AX_Z || open_axis[q] == AX_X) && !preserves_axis(m, open_axis[q])) {
         int f = tsr__pauli_image(m, open_axis[q], NULL);
         if (f) {
-          w->state = SW_INSIDE;
-          w->before = (uint32_t)open[q];
-          w->axis = open_axis[q];
-          w->frame = f;
-          w->open_op = i;
-          w->inner.n = 0;
+          free_slot->state = SW_INSIDE;
+          free_slot->before = (uint32_t)open[q];
+          free_slot->axis = open_axis[q];
+          free_slot->frame = f;
+          free_slot->open_op = i;
+          free_slot->inner.n = 0;
         }
       }
       if (open[q] >= 0 && !preserves_axis(m, open_axis[q])) open[q] = -1;
@@ -211,8 +219,9 @@ tsr_status tsr_packet_graph_build_span(const tsr_circuit *c, size_t max_span,
       }
     }
     /* Sandwiches: an inner gate, or the first gate of the packet after. */
-    for (int k = 0; k < 2; k++) {
-      sw_state *w = &sw[op->qubits[k]];
+    for (int kj = 0; kj < 2 * SW_SLOTS; kj++) {
+      int k = kj / SW_SLOTS;
+      sw_state *w = &sw[op->qubits[k] * SW_SLOTS + kj % SW_SLOTS];
       const packet_rec *pr = packets.v;
       if (op->cond >= 0) {
         w->state = SW_NONE;
@@ -305,7 +314,7 @@ done:
   free(packets.v);
   free(sws.v);
   free(inner.v);
-  for (uint32_t q = 0; sw && q < n; q++) free(sw[q].inner.v);
+  for (size_t j = 0; sw && j < (size_t)n * SW_SLOTS; j++) free(sw[j].inner.v);
   free(sw);
   free(open);
   free(open_axis);

@@ -1458,6 +1458,10 @@ static tsr_status embed_cover_pass(pctx *c, tsr_error *err) {
         set_loc(c, h->sandwich_inner[sw->inner_first + i], H);
       for (size_t g = 0; g < c->ng; g++)
         if (inner_at_home[g]) set_loc(c, g, inner_at_home[g] - 1);
+      /* a forced pair is reached only through a gate whose partner lives
+         there: without one, the embedding this counts is not there */
+      for (size_t i = 0; i < nn && ok; i++)
+        if (!(c->mask[newly[i] / c->k] & bit((uint32_t)(newly[i] % c->k)))) ok = 0;
     }
     if (ok && st == TSR_OK && c->total - (accepted + 1) < best - GAIN_EPS) {
       accepted++;

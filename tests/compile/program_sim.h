@@ -1,5 +1,6 @@
 /* Test helper: runs a compiled tsr_program on the state vector (noiseless)
- * and compares its logical state with the source circuit's.
+ * and compares its logical state with the source circuit's; or, for
+ * Clifford programs of any size, on a stabilizer tableau.
  *
  * Every program qubit an operation touches becomes one simulated qubit. EPR
  * generation resets its two communication qubits and prepares |Phi+>;
@@ -22,7 +23,8 @@
 #include "tessera/sim.h"
 
 /* Statevector of a unitary circuit (measurements, resets, barriers skipped). */
-static tsr_status psim_source_state(const tsr_circuit *c, double complex **amps, tsr_error *err) {
+static inline tsr_status psim_source_state(const tsr_circuit *c, double complex **amps,
+                                           tsr_error *err) {
   tsr_statevec *sv = tsr_statevec_new(c->nqubits, NULL, err);
   if (!sv) return err ? err->status : TSR_ERR_NOMEM;
   tsr_status st = TSR_OK;
@@ -43,7 +45,7 @@ static tsr_status psim_source_state(const tsr_circuit *c, double complex **amps,
   return st;
 }
 
-static int psim_cond_holds(const tsr_program *p, int64_t cond, const uint8_t *bits) {
+static inline int psim_cond_holds(const tsr_program *p, int64_t cond, const uint8_t *bits) {
   if (cond < 0) return 1;
   const tsr_condition *c = &p->conds[cond];
   if (c->creg < 0) return bits[c->bit] == (c->value[0] & 1);
@@ -58,8 +60,8 @@ static int psim_cond_holds(const tsr_program *p, int64_t cond, const uint8_t *bi
 /* Runs program p from |0...0> with measurement randomness from seed; *amps
  * (malloc'd, 2^nlogical entries, logical qubit q = bit q) gets the logical
  * state. */
-static tsr_status psim_run(const tsr_program *p, uint64_t seed, double complex **amps,
-                           unsigned *nsim_out, tsr_error *err) {
+static inline tsr_status psim_run(const tsr_program *p, uint64_t seed, double complex **amps,
+                                  unsigned *nsim_out, tsr_error *err) {
   uint32_t *map = malloc((p->nqubits + 1) * sizeof *map);
   uint8_t *bits = calloc(p->nclbits + 1, 1);
   if (!map || !bits) {
@@ -171,10 +173,51 @@ static tsr_status psim_run(const tsr_program *p, uint64_t seed, double complex *
 }
 
 /* |<a|b>|^2 of two vectors of dim entries. */
-static double psim_overlap(const double complex *a, const double complex *b, uint64_t dim) {
+static inline double psim_overlap(const double complex *a, const double complex *b, uint64_t dim) {
   double complex s = 0;
   for (uint64_t i = 0; i < dim; i++) s += conj(a[i]) * b[i];
   return cabs(s) * cabs(s);
+}
+
+/* Runs Clifford program p from |0...0> on a stabilizer tableau of all its
+ * qubits (program qubit q = tableau qubit q), as psim_run does on the state
+ * vector: *out (tsr_tableau_free) gets the final state, communication qubits
+ * included. */
+static inline tsr_status psim_run_tableau(const tsr_program *p, uint64_t seed, tsr_tableau **out,
+                                          tsr_error *err) {
+  *out = NULL;
+  tsr_tableau *t = tsr_tableau_new(p->nqubits ? p->nqubits : 1, NULL, err);
+  uint8_t *bits = calloc(p->nclbits + 1, 1);
+  tsr_status st = t && bits ? TSR_OK : tsr_error_set(err, TSR_ERR_NOMEM, "out of memory");
+  tsr_rng rng;
+  tsr_rng_seed(&rng, seed, 0);
+  for (size_t i = 0; i < p->nops && st == TSR_OK; i++) {
+    const tsr_program_op *op = &p->ops[i];
+    if (op->role == TSR_PROG_MESSAGE || op->kind == TSR_OP_BARRIER) continue;
+    if (op->role == TSR_PROG_EPR) {
+      st = tsr_tableau_reset(t, op->qubits[0], &rng, err);
+      if (st == TSR_OK) st = tsr_tableau_reset(t, op->qubits[1], &rng, err);
+      if (st == TSR_OK) st = tsr_tableau_apply_gate(t, TSR_GATE_H, op->qubits, 1, NULL, err);
+      if (st == TSR_OK) st = tsr_tableau_apply_gate(t, TSR_GATE_CX, op->qubits, 2, NULL, err);
+      continue;
+    }
+    if (!psim_cond_holds(p, op->cond, bits)) continue;
+    if (op->kind == TSR_OP_MEASURE) {
+      int outcome = 0;
+      st = tsr_tableau_measure(t, op->qubits[0], &rng, &outcome, NULL, err);
+      bits[op->clbit] = (uint8_t)outcome;
+    } else if (op->kind == TSR_OP_RESET) {
+      st = tsr_tableau_reset(t, op->qubits[0], &rng, err);
+    } else {
+      st = tsr_tableau_apply_gate(t, op->kind, op->qubits, op->nqubits, op->params, err);
+    }
+  }
+  free(bits);
+  if (st == TSR_OK)
+    *out = t;
+  else
+    tsr_tableau_free(t);
+  return st;
 }
 
 #endif
