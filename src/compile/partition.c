@@ -1710,7 +1710,6 @@ static tsr_status refine(pctx *c, uint32_t *order, double *dm, tsr_error *err) {
   return st;
 }
 
-/* Keeps the state when it beats the best so far. */
 /* Keeps the current placement when it is the best so far: by its cost, or
  * with `embed`, by its cost after the embedding pass (probed and undone). */
 static void keep_best(pctx *c, int embed, double *best_cost, uint32_t *best_pi,
