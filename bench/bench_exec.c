@@ -42,19 +42,11 @@ typedef struct builder {
 
 static void add(builder *b, tsr_program_role role, tsr_gate kind, int32_t module, uint32_t nq,
                 uint32_t q0, uint32_t q1, const double *param, int64_t clbit, int64_t cond_bit) {
-  tsr_program_op op;
-  memset(&op, 0, sizeof op);
-  op.role = role;
-  op.kind = kind;
+  tsr_program_op op = tsr_program_op_blank(role, kind, module);
   op.nqubits = nq;
   op.qubits[0] = q0;
   op.qubits[1] = q1;
   op.clbit = clbit;
-  op.cond = -1;
-  op.module = module;
-  op.module_to = -1;
-  op.link = -1;
-  op.source_op = -1;
   if (param) {
     op.nparams = 1;
     op.params[0] = *param;

@@ -107,6 +107,14 @@ double tsr_rng_exponential(tsr_rng *rng, double mean);
  * (>= 1); p in (0, 1]. Returns UINT64_MAX when p is too small to resolve. */
 uint64_t tsr_rng_geometric(tsr_rng *rng, double p);
 
+/* ------------------------------------------------------------- statistics */
+
+/* Sorts v ascending (no NaNs). */
+void tsr_sort_doubles(double *v, size_t n);
+/* The q-quantile of ascending v, linear between order statistics (q = 0:
+ * the minimum, 1: the maximum); NaN when n == 0 or q is outside [0, 1]. */
+double tsr_quantile_sorted(const double *v, size_t n, double q);
+
 /* ---------------------------------------------------------------- logging */
 
 typedef enum tsr_log_level {

@@ -74,6 +74,11 @@ typedef struct tsr_program_op {
   int64_t source_op; /* index of the source-circuit operation it implements, or -1 */
 } tsr_program_op;
 
+/* An operation of the given role and kind on module (-1: none) with nothing
+ * else set: no qubits, parameters or bits; clbit, cond, module_to, link and
+ * source_op -1; start and duration 0. Fill in the rest. */
+tsr_program_op tsr_program_op_blank(tsr_program_role role, tsr_gate kind, int32_t module);
+
 /* Figures the compiler reports. */
 typedef struct tsr_program_metrics {
   uint64_t ebits;        /* EPR pairs consumed */

@@ -324,17 +324,12 @@ static tsr_status build_program(const tsr__machine *m, const tsr_circuit *dc, co
   }
   for (size_t i = 0; i < ops->n && st == TSR_OK; i++) {
     const tsr__pop *o = &ops->v[i];
-    tsr_program_op po;
-    memset(&po, 0, sizeof po);
-    po.role = o->role;
-    po.kind = o->kind;
+    tsr_program_op po = tsr_program_op_blank(o->role, o->kind, o->module);
     po.nqubits = o->nq;
     for (uint32_t k = 0; k < o->nq; k++) po.qubits[k] = o->q[k];
     po.nparams = o->np;
     for (uint32_t k = 0; k < o->np; k++) po.params[k] = o->p[k];
     po.clbit = o->clbit;
-    po.cond = -1;
-    po.module = o->module;
     po.module_to = o->module_to;
     po.link = o->link;
     po.message_clbit_first = o->msg_first;

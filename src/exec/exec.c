@@ -942,25 +942,11 @@ static tsr_status run_shots(const tsr_exec *x, run_cfg *cfg, int threads, int pa
 
 /* --------------------------------------------------------------- results */
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double quantile(const double *sorted, uint64_t n, double q) {
-  if (n == 0) return NAN;
-  double pos = q * (double)(n - 1);
-  uint64_t i = (uint64_t)pos;
-  if (i + 1 >= n) return sorted[n - 1];
-  double f = pos - (double)i;
-  return sorted[i] * (1 - f) + sorted[i + 1] * f;
-}
-
 static tsr_status make_stat(const double *v, uint64_t n, tsr_exec_stat *s, tsr_error *err) {
   double *sorted = tsr_malloc((n ? n : 1) * sizeof *sorted, err);
   if (!sorted) return TSR_ERR_NOMEM;
   memcpy(sorted, v, n * sizeof *v);
-  qsort(sorted, n, sizeof *sorted, cmp_double);
+  tsr_sort_doubles(sorted, n);
   double sum = 0, sq = 0;
   for (uint64_t i = 0; i < n; i++) sum += v[i];
   double mean = n ? sum / (double)n : NAN;
@@ -970,9 +956,9 @@ static tsr_status make_stat(const double *v, uint64_t n, tsr_exec_stat *s, tsr_e
   if (n && sorted[n - 1] == sorted[0]) mean = s->mean = sorted[0];
   s->min = n ? sorted[0] : NAN;
   s->max = n ? sorted[n - 1] : NAN;
-  s->p05 = quantile(sorted, n, 0.05);
-  s->median = quantile(sorted, n, 0.5);
-  s->p95 = quantile(sorted, n, 0.95);
+  s->p05 = tsr_quantile_sorted(sorted, n, 0.05);
+  s->median = tsr_quantile_sorted(sorted, n, 0.5);
+  s->p95 = tsr_quantile_sorted(sorted, n, 0.95);
   free(sorted);
   return TSR_OK;
 }

@@ -6,32 +6,19 @@
 
 #include "net/net_internal.h"
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : (x > y);
-}
-
 /* The recorded fidelities, sorted (malloc'd; NULL when none or no memory). */
 static double *sorted_fidelities(const tsr_net_result *r) {
   if (!r || r->n_deliveries == 0) return NULL;
   double *v = malloc(r->n_deliveries * sizeof *v);
   if (!v) return NULL;
   for (size_t i = 0; i < r->n_deliveries; i++) v[i] = r->deliveries[i].fidelity;
-  qsort(v, r->n_deliveries, sizeof *v, cmp_double);
+  tsr_sort_doubles(v, r->n_deliveries);
   return v;
-}
-
-static double quantile_sorted(const double *v, size_t n, double q) {
-  if (!v || n == 0 || !(q >= 0 && q <= 1)) return NAN;
-  double pos = q * (double)(n - 1);
-  size_t i = (size_t)pos;
-  if (i + 1 >= n) return v[n - 1];
-  return v[i] + (pos - (double)i) * (v[i + 1] - v[i]);
 }
 
 double tsr_net_result_fidelity_quantile(const tsr_net_result *r, double q) {
   double *v = sorted_fidelities(r);
-  double x = v ? quantile_sorted(v, r->n_deliveries, q) : NAN;
+  double x = v ? tsr_quantile_sorted(v, r->n_deliveries, q) : NAN;
   free(v);
   return x;
 }
@@ -99,9 +86,9 @@ void tsr_net_result_write_json(const tsr_net *net, const tsr_net_config *cfg,
   tsr_json_kv_double(j, "mean", r->mean_fidelity);
   tsr_json_kv_double(j, "std", r->std_fidelity);
   tsr_json_kv_double(j, "min", r->min_fidelity);
-  tsr_json_kv_double(j, "p05", quantile_sorted(v, n, 0.05));
-  tsr_json_kv_double(j, "median", quantile_sorted(v, n, 0.5));
-  tsr_json_kv_double(j, "p95", quantile_sorted(v, n, 0.95));
+  tsr_json_kv_double(j, "p05", tsr_quantile_sorted(v, n, 0.05));
+  tsr_json_kv_double(j, "median", tsr_quantile_sorted(v, n, 0.5));
+  tsr_json_kv_double(j, "p95", tsr_quantile_sorted(v, n, 0.95));
   tsr_json_kv_double(j, "max", r->max_fidelity);
   tsr_json_key(j, "histogram");
   tsr_json_object_begin(j);

@@ -77,20 +77,6 @@ static tsr_status next_herald(tsr_engine *e, lsim *s) {
   return tsr_engine_schedule_in(e, delay, ev_attempt, s, tsr_event_u64(0, 0), NULL, s->err);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : (x > y);
-}
-
-static double quantile_sorted(const double *v, size_t n, double q) {
-  if (n == 0) return NAN;
-  double pos = q * (double)(n - 1);
-  size_t i = (size_t)pos;
-  if (i + 1 >= n) return v[n - 1];
-  double frac = pos - (double)i;
-  return v[i] + frac * (v[i + 1] - v[i]);
-}
-
 tsr_status tsr_net_sample_link(const tsr_link_physics *lp, uint64_t pairs, uint64_t seed,
                                int per_attempt, tsr_net_link_sample *out, tsr_error *err) {
   if (!out) return tsr_error_set(err, TSR_ERR_VALUE, "sampled link: no result to fill");
@@ -162,9 +148,9 @@ tsr_status tsr_net_sample_link(const tsr_link_physics *lp, uint64_t pairs, uint6
     out->std_fidelity = vf > 0 ? sqrt(vf) : 0;
     out->p_success = s.attempts ? n / (double)s.attempts : 0;
     out->events = tsr_engine_fired(e);
-    qsort(s.lat, s.pairs, sizeof *s.lat, cmp_double);
-    out->latency_p50_s = quantile_sorted(s.lat, s.pairs, 0.5);
-    out->latency_p90_s = quantile_sorted(s.lat, s.pairs, 0.9);
+    tsr_sort_doubles(s.lat, s.pairs);
+    out->latency_p50_s = tsr_quantile_sorted(s.lat, s.pairs, 0.5);
+    out->latency_p90_s = tsr_quantile_sorted(s.lat, s.pairs, 0.9);
   }
   tsr_engine_free(e);
   free(s.lat);

@@ -14,6 +14,20 @@ const char *tsr_program_role_name(tsr_program_role r) {
   return (unsigned)r < TSR_PROG_COUNT ? names[r] : "?";
 }
 
+tsr_program_op tsr_program_op_blank(tsr_program_role role, tsr_gate kind, int32_t module) {
+  tsr_program_op op;
+  memset(&op, 0, sizeof op);
+  op.role = role;
+  op.kind = kind;
+  op.clbit = -1;
+  op.cond = -1;
+  op.module = module;
+  op.module_to = -1;
+  op.link = -1;
+  op.source_op = -1;
+  return op;
+}
+
 tsr_program *tsr_program_new(tsr_error *err) {
   return tsr_calloc(1, sizeof(tsr_program), err);
 }

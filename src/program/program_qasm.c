@@ -581,14 +581,7 @@ static tsr_status parse_pragma(reader *R) {
     R->fin[R->nplace] = b;
     R->nplace++;
   } else if (strcmp(kw, "message") == 0) {
-    tsr_program_op op;
-    memset(&op, 0, sizeof op);
-    op.role = TSR_PROG_MESSAGE;
-    op.kind = TSR_GATE_NONE;
-    op.clbit = -1;
-    op.cond = -1;
-    op.link = -1;
-    op.source_op = -1;
+    tsr_program_op op = tsr_program_op_blank(TSR_PROG_MESSAGE, TSR_GATE_NONE, -1);
     uint32_t from, to;
     if ((st = number(R, &op.start_s)) || (st = number(R, &op.duration_s)) ||
         (st = expect(R, "from")) || (st = u32(R, UINT32_MAX, &from)) || (st = expect(R, "to")) ||
@@ -613,13 +606,7 @@ static tsr_status parse_pragma(reader *R) {
 }
 
 static tsr_status parse_annotation(reader *R, tsr_program_op *op) {
-  memset(op, 0, sizeof *op);
-  op->clbit = -1;
-  op->cond = -1;
-  op->module = -1;
-  op->module_to = -1;
-  op->link = -1;
-  op->source_op = -1;
+  *op = tsr_program_op_blank(TSR_PROG_LOCAL, TSR_GATE_NONE, -1);
   char role[32];
   tsr_status st = word(R, role, sizeof role);
   if (st) return st;

@@ -3,8 +3,7 @@
 # --dot, and one-line file:line:col errors with exit status 2.
 set -euo pipefail
 tessera=$1 src=$2 shared=${3:-}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 # (outputs are captured before grep -q: with pipefail, a grep that stops
 # reading early would fail the pipeline through SIGPIPE)
@@ -80,11 +79,7 @@ fi
 
 # bad input: one line file:line:col on stderr, exit 2
 check_bad() { # file, expected location, message part
-  set +e
-  msg=$("$tessera" arch "$1" 2>&1 >/dev/null); rc=$?
-  set -e
-  [[ $rc == 2 ]] || fail "exit $rc for $1: $msg"
-  [[ $(wc -l <<<"$msg") == 1 ]] || fail "one line for $1: $msg"
+  expect_bad 2 '.' "$tessera" arch "$1"
   grep -qF -- "$2" <<<"$msg" || fail "location $2: $msg"
   grep -qF -- "$3" <<<"$msg" || fail "message '$3': $msg"
 }

@@ -7,8 +7,7 @@
 # Args: TESSERA_BINARY SOURCE_DIR SHARED_DIR.
 set -euo pipefail
 tessera=$1 src=$2 shared=${3:-}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 "$tessera" compile --help | grep -q 'Usage: tessera compile' || fail "--help"
 "$tessera" --help | grep -q '^  compile ' || fail "compile is not listed in tessera --help"
@@ -117,20 +116,9 @@ fi
 
 # Bad input: exit 2 with one file:line:col line.
 printf 'OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n' >"$tmp/bad.qasm"
-set +e
-"$tessera" compile "$tmp/bad.qasm" >"$tmp/o" 2>"$tmp/e"; rc=$?
-set -e
-[ $rc = 2 ] || fail "bad circuit: exit $rc"
-[ "$(wc -l <"$tmp/e")" = 1 ] || fail "bad circuit: one line expected: $(cat "$tmp/e")"
-grep -q 'bad.qasm:3:' "$tmp/e" || fail "bad circuit location: $(cat "$tmp/e")"
-set +e
-"$tessera" compile --arch "$tmp/missing.yaml" "$tmp/ghz.qasm" 2>"$tmp/e"; rc=$?
-[ $rc = 2 ] || fail "missing machine: exit $rc"
-"$tessera" compile --cost speed "$tmp/ghz.qasm" 2>"$tmp/e"; rc=$?
-[ $rc = 2 ] || fail "bad cost: exit $rc"
+expect_bad 2 'bad\.qasm:3:' "$tessera" compile "$tmp/bad.qasm"
+expect_bad 2 'missing\.yaml' "$tessera" compile --arch "$tmp/missing.yaml" "$tmp/ghz.qasm"
+expect_usage "unknown cost model 'speed'" "$tessera" compile --cost speed "$tmp/ghz.qasm"
 printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[20];\nh q[19];\n' >"$tmp/big.qasm"
-"$tessera" compile --arch "$tmp/net.json" "$tmp/big.qasm" 2>"$tmp/e"; rc=$?
-set -e
-[ $rc = 2 ] || fail "too many qubits: exit $rc"
-grep -q 'room for 12' "$tmp/e" || fail "capacity message: $(cat "$tmp/e")"
+expect_bad 2 'room for 12' "$tessera" compile --arch "$tmp/net.json" "$tmp/big.qasm"
 echo "compile CLI OK"

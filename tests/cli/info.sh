@@ -2,8 +2,7 @@
 # `tessera info`, `--help`, `--version` and error handling of the command.
 set -euo pipefail
 tessera=$1 src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 # Capture before grepping: grep -q closing the pipe early would SIGPIPE the writer.
 version=$("$tessera" --version)
@@ -38,15 +37,6 @@ grep -q '"qubits": 2' <<<"$out" || fail "stdin"
 
 # bad input: one line file:line:col and exit 2
 printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nfoo q[0];\n' >"$tmp/bad.qasm"
-set +e
-msg=$("$tessera" info "$tmp/bad.qasm" 2>&1 >/dev/null); rc=$?
-set -e
-[[ $rc == 2 ]] || fail "bad input exit status $rc"
-[[ $(wc -l <<<"$msg") == 1 ]] || fail "one line: $msg"
-grep -q "bad.qasm:4:1:" <<<"$msg" || fail "location: $msg"
-set +e
-msg=$("$tessera" info "$tmp/missing.qasm" 2>&1); rc=$?
-set -e
-[[ $rc == 2 ]] || fail "missing file exit $rc"
-grep -q "missing.qasm" <<<"$msg" || fail "missing file message: $msg"
+expect_bad 2 'bad\.qasm:4:1:' "$tessera" info "$tmp/bad.qasm"
+expect_bad 2 'missing\.qasm' "$tessera" info "$tmp/missing.qasm"
 echo "info.sh: all checks passed"

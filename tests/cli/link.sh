@@ -4,8 +4,7 @@
 # machines, and bad input with exit status 2.
 set -euo pipefail
 tessera=$1 src=$2 shared=${3:-}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 help=$("$tessera" --help); grep -q '^  link ' <<<"$help" || fail "--help lists link"
 help=$("$tessera" link --help); grep -q -- '--sweep' <<<"$help" || fail "link --help"

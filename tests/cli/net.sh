@@ -4,8 +4,7 @@
 # with exit status 2.
 set -euo pipefail
 tessera=$1 src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 help=$("$tessera" --help); grep -q '^  net ' <<<"$help" || fail "--help lists net"
 help=$("$tessera" net --help); grep -q -- '--between' <<<"$help" || fail "net --help"

@@ -5,8 +5,7 @@
 # and bad input (exit 2, one line). Args: TESSERA_BINARY SOURCE_DIR SHARED_DIR.
 set -euo pipefail
 tessera=$1 src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 "$tessera" run --help | grep -q 'Usage: tessera run' || fail "--help"
 "$tessera" --help | grep -q '^  run ' || fail "run is not listed in tessera --help"
@@ -111,24 +110,6 @@ assert r["shots"] == 20 and "error_budget" in r
 assert open(d + "/timeline.svg").read().lstrip().startswith("<svg")
 assert "<svg" in open(d + "/error_budget.svg").read()
 PY
-
-expect_bad() { # expected-exit pattern command...
-  local code=$1 pattern=$2; shift 2
-  set +e
-  msg=$("$@" 2>&1 >/dev/null); rc=$?
-  set -e
-  [[ $rc == "$code" ]] || fail "$*: exit $rc, expected $code ($msg)"
-  [[ $(wc -l <<<"$msg") == 1 ]] || fail "$*: not one line: $msg"
-  grep -Eq "$pattern" <<<"$msg" || fail "$*: message '$msg' lacks '$pattern'"
-}
-expect_usage() { # pattern command...
-  local pattern=$1; shift
-  set +e
-  msg=$("$@" 2>&1 >/dev/null); rc=$?
-  set -e
-  [[ $rc == 2 ]] || fail "$*: exit $rc, expected 2 ($msg)"
-  grep -Eq "$pattern" <<<"$(head -1 <<<"$msg")" || fail "$*: message '$msg' lacks '$pattern'"
-}
 
 printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0], q[0;\n' >"$tmp/bad.qasm"
 expect_bad 2 'bad\.qasm:4:[0-9]+:' "$tessera" run "$tmp/bad.qasm"

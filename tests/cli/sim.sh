@@ -4,8 +4,7 @@
 # input (exit 2, one line). Args: TESSERA_BINARY SOURCE_DIR SHARED_DIR.
 set -euo pipefail
 tessera=$1 src=$2 shared=${3:-}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/cli/lib/common.sh"
 
 "$tessera" sim --help | grep -q 'Usage: tessera sim' || fail "--help"
 "$tessera" --help | grep -q '^  sim ' || fail "sim is not listed in tessera --help"
@@ -105,25 +104,6 @@ YAML
   | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["counts"], sort_keys=True))' >"$tmp/t2"
 cmp -s "$tmp/t1" "$tmp/t2" || fail "thread count changed the counts: $(cat "$tmp/t1") vs $(cat "$tmp/t2")"
 grep -q '"01"' "$tmp/t1" || fail "noise produced no 01 outcome: $(cat "$tmp/t1")"
-
-expect_bad() { # expected-exit pattern command...
-  local code=$1 pattern=$2; shift 2
-  set +e
-  msg=$("$@" 2>&1 >/dev/null); rc=$?
-  set -e
-  [[ $rc == "$code" ]] || fail "$*: exit $rc, expected $code ($msg)"
-  [[ $(wc -l <<<"$msg") == 1 ]] || fail "$*: not one line: $msg"
-  grep -Eq "$pattern" <<<"$msg" || fail "$*: message '$msg' lacks '$pattern'"
-}
-
-expect_usage() { # pattern command...: exit 2, the message then the --help hint
-  local pattern=$1; shift
-  set +e
-  msg=$("$@" 2>&1 >/dev/null); rc=$?
-  set -e
-  [[ $rc == 2 ]] || fail "$*: exit $rc, expected 2 ($msg)"
-  grep -Eq "$pattern" <<<"$(head -1 <<<"$msg")" || fail "$*: message '$msg' lacks '$pattern'"
-}
 
 # Bad input: exit 2 with one line.
 printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0], q[0;\n' >"$tmp/bad.qasm"

@@ -15,39 +15,13 @@
 
 #include "tsr_test.h"
 
+#include "ideal_machine.h"
 #include "program_sim.h"
 #include "tessera/arch.h"
 #include "tessera/compile.h"
 #include "tessera/program.h"
 
 /* ------------------------------------------------------------ machines */
-
-/* k ideal modules of `capacity` data qubits and `comm` communication
- * qubits; line != 0 links them in a line, else every pair. */
-static tsr_arch *ideal_machine(uint32_t k, uint32_t capacity, uint32_t comm, int line) {
-  tsr_error err;
-  tsr_arch *a = NULL;
-  assert_ok(tsr_arch_new("ideal-test", &a, &err), &err);
-  for (uint32_t i = 0; i < k; i++) {
-    tsr_module_params p;
-    tsr_module_params_ideal(&p, capacity + comm);
-    p.communication_qubits = comm;
-    char name[16];
-    snprintf(name, sizeof name, "m%u", i);
-    assert_ok(tsr_arch_add_module(a, name, TSR_ROLE_COMPUTE, &p, NULL, &err), &err);
-  }
-  for (uint32_t i = 0; i < k; i++) {
-    for (uint32_t j = i + 1; j < k; j++) {
-      if (line && j != i + 1) continue;
-      tsr_link l;
-      tsr_link_init(&l, i, j, 0.0);
-      l.protocol = TSR_PROTOCOL_IDEAL;
-      assert_ok(tsr_arch_add_link(a, &l, NULL, &err), &err);
-    }
-  }
-  assert_ok(tsr_arch_validate(a, &err), &err);
-  return a;
-}
 
 /* A small heterogeneous machine: an ion trap, a heavy-hex superconducting
  * module and a neutral-atom array around a diamond memory hub. */
@@ -322,7 +296,8 @@ static void random_circuits_ideal_modules(void **state) {
   for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
     uint32_t k = cases[t].modules, n = cases[t].qubits;
     uint32_t cap = (n + k - 1) / k + 1;
-    tsr_arch *a = ideal_machine(k, cap, cases[t].comm + (cases[t].line ? 1 : 0), cases[t].line);
+    tsr_arch *a = ideal_machine(k, cap, cases[t].comm + (cases[t].line ? 1 : 0),
+                                cases[t].line ? IDEAL_LINE : IDEAL_COMPLETE, 1);
     for (uint64_t seed = 1; seed <= 2; seed++) {
       tsr_circuit *c = random_circuit(n, cases[t].gates, seed * 31 + t);
       tsr_compile_options o;
@@ -345,7 +320,7 @@ static void random_circuits_ideal_modules(void **state) {
 static void ghz_costs_k_minus_1(void **state) {
   (void)state;
   for (uint32_t k = 2; k <= 5; k++) {
-    tsr_arch *a = ideal_machine(k, 4, 2, 0);
+    tsr_arch *a = ideal_machine(k, 4, 2, IDEAL_COMPLETE, 1);
     tsr_circuit *c = NULL;
     tsr_error err;
     assert_ok(tsr_gen_ghz(4 * k, &c, &err), &err);
@@ -364,7 +339,7 @@ static void ghz_costs_k_minus_1(void **state) {
 static void qft_two_modules(void **state) {
   (void)state;
   for (uint32_t n = 6; n <= 16; n += 2) {
-    tsr_arch *a = ideal_machine(2, n / 2 + 1, n / 2 + 1, 0);
+    tsr_arch *a = ideal_machine(2, n / 2 + 1, n / 2 + 1, IDEAL_COMPLETE, 1);
     tsr_circuit *c = NULL;
     tsr_error err;
     assert_ok(tsr_gen_qft(n, &c, &err), &err);
@@ -387,7 +362,7 @@ static void qft_two_modules(void **state) {
 static void teleports(void **state) {
   (void)state;
   tsr_error err;
-  tsr_arch *a = ideal_machine(2, 6, 4, 0);
+  tsr_arch *a = ideal_machine(2, 6, 4, IDEAL_COMPLETE, 1);
   uint64_t total = 0;
   for (uint64_t seed = 1; seed <= 4; seed++) {
     tsr_circuit *c = NULL;
@@ -487,7 +462,7 @@ static void check_embedding(int overlap) {
   const uint32_t rounds = 3;
   uint32_t found = 0, tried = 0;
   for (uint32_t k = 2; k <= 3; k++) {
-    tsr_arch *a = ideal_machine(k, 3, 4, 0);
+    tsr_arch *a = ideal_machine(k, 3, 4, IDEAL_COMPLETE, 1);
     for (uint64_t seed = 1; seed <= 6; seed++) {
       tsr_circuit *c = sandwich_circuit(k, rounds, seed, overlap);
       tsr_compile_options o;
@@ -691,7 +666,7 @@ static void pytket_network_and_errors(void **state) {
 static void measurement_and_conditions(void **state) {
   (void)state;
   tsr_error err;
-  tsr_arch *a = ideal_machine(2, 3, 1, 0);
+  tsr_arch *a = ideal_machine(2, 3, 1, IDEAL_COMPLETE, 1);
   tsr_circuit *c = NULL, *ref = NULL;
   for (int k = 0; k < 2; k++) {
     tsr_circuit *x = tsr_circuit_new(&err);
@@ -794,7 +769,7 @@ static void source_operations(void **state) {
   tsr_circuit *c = NULL;
   assert_ok(tsr_qasm_read_string(text, strlen(text), "src.qasm", &c, &err), &err);
   assert_int_equal(c->nops, 7);
-  tsr_arch *a = ideal_machine(2, 2, 2, 0);
+  tsr_arch *a = ideal_machine(2, 2, 2, IDEAL_COMPLETE, 1);
   for (int native = 1; native >= 0; native--) {
     tsr_compile_options o;
     tsr_compile_options_default(&o);

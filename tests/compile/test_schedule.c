@@ -13,51 +13,14 @@
 
 #include "tsr_test.h"
 
+#include "ideal_machine.h"
+
 #include "tessera/arch.h"
 #include "tessera/circuit.h"
 #include "tessera/compile.h"
 #include "tessera/program.h"
 
-/* ------------------------------------------------------------ machines */
-
-enum { STAR, COMPLETE, LINE };
-
-/* k ideal compute modules m0, m1, ... of `capacity` data qubits and `comm`
- * communication qubits; STAR: each linked to a memory hub "hub", COMPLETE:
- * every pair linked directly, LINE: m_i -- m_i+1. Every link ideal, of
- * `modes` multiplexing modes. */
-static tsr_arch *machine(uint32_t k, uint32_t capacity, uint32_t comm, int shape, uint32_t modes) {
-  tsr_error err;
-  tsr_arch *a = NULL;
-  assert_ok(tsr_arch_new("schedule-test", &a, &err), &err);
-  for (uint32_t i = 0; i < k; i++) {
-    tsr_module_params p;
-    tsr_module_params_ideal(&p, capacity + comm);
-    p.communication_qubits = comm;
-    char name[16];
-    snprintf(name, sizeof name, "m%u", i);
-    assert_ok(tsr_arch_add_module(a, name, TSR_ROLE_COMPUTE, &p, NULL, &err), &err);
-  }
-  if (shape == STAR) {
-    tsr_module_params p;
-    tsr_module_params_ideal(&p, 2 * k);
-    p.communication_qubits = 2 * k;
-    assert_ok(tsr_arch_add_module(a, "hub", TSR_ROLE_MEMORY, &p, NULL, &err), &err);
-  }
-  for (uint32_t i = 0; i < k; i++) {
-    for (uint32_t j = i + 1; j <= k; j++) {
-      int want = shape == STAR ? j == k : j < k && (shape == COMPLETE || j == i + 1);
-      if (!want) continue;
-      tsr_link l;
-      tsr_link_init(&l, i, j, 0.0);
-      l.protocol = TSR_PROTOCOL_IDEAL;
-      l.multiplexing = modes;
-      assert_ok(tsr_arch_add_link(a, &l, NULL, &err), &err);
-    }
-  }
-  assert_ok(tsr_arch_validate(a, &err), &err);
-  return a;
-}
+/* ------------------------------------------------------------ channels */
 
 /* The arch links of the path of program link l: the direct link between
  * its modules, else the links from each to a memory node they share. */
@@ -170,6 +133,20 @@ static void two_pairs(const tsr_program *p, const tsr_program_op **x, const tsr_
   assert_non_null(*y);
 }
 
+/* Compiles c on a: exactly two EPR pairs *x and *y, on program links of
+ * their own, each over `hops` arch links (px, py). */
+static tsr_program *two_pairs_over(const tsr_circuit *c, const tsr_arch *a, uint32_t hops,
+                                   const tsr_program_op **x, const tsr_program_op **y,
+                                   uint32_t px[2], uint32_t py[2]) {
+  tsr_program *p = compile(c, a);
+  assert_int_equal(p->metrics.ebits, 2);
+  two_pairs(p, x, y);
+  assert_int_not_equal((*x)->link, (*y)->link);
+  assert_int_equal(path_of(a, p, (uint32_t)(*x)->link, px), hops);
+  assert_int_equal(path_of(a, p, (uint32_t)(*y)->link, py), hops);
+  return p;
+}
+
 /* ------------------------------------------------------------ tests */
 
 /* q0 fans out to q1 and q2, one qubit per module of a star: the two pairs
@@ -181,15 +158,10 @@ static void star_shared_hop(void **state) {
   tsr_circuit *c = fan_out(3, t, 2);
   double makespan[2] = {0, 0};
   for (uint32_t modes = 1; modes <= 2; modes++) {
-    tsr_arch *a = machine(3, 1, 2, STAR, modes);
-    tsr_program *p = compile(c, a);
-    assert_int_equal(p->metrics.ebits, 2);
+    tsr_arch *a = ideal_machine(3, 1, 2, IDEAL_STAR, modes);
     const tsr_program_op *x, *y;
-    two_pairs(p, &x, &y);
-    assert_int_not_equal(x->link, y->link);
     uint32_t px[2], py[2];
-    assert_int_equal(path_of(a, p, (uint32_t)x->link, px), 2);
-    assert_int_equal(path_of(a, p, (uint32_t)y->link, py), 2);
+    tsr_program *p = two_pairs_over(c, a, 2, &x, &y, px, py);
     assert_true(px[0] == py[0] || px[0] == py[1] || px[1] == py[0] || px[1] == py[1]);
     uint32_t worst = check_channels(a, p);
     if (modes == 1) {
@@ -215,16 +187,11 @@ static void direct_links_overlap(void **state) {
   (void)state;
   const uint32_t t[] = {1, 2};
   tsr_circuit *c = fan_out(3, t, 2);
-  for (int shape = COMPLETE; shape <= LINE; shape++) {
-    tsr_arch *a = machine(3, 1, 2, shape, 1);
-    tsr_program *p = compile(c, a);
-    assert_int_equal(p->metrics.ebits, 2);
+  for (int shape = IDEAL_COMPLETE; shape <= IDEAL_LINE; shape++) {
+    tsr_arch *a = ideal_machine(3, 1, 2, shape, 1);
     const tsr_program_op *x, *y;
-    two_pairs(p, &x, &y);
-    assert_int_not_equal(x->link, y->link);
     uint32_t px[2], py[2];
-    assert_int_equal(path_of(a, p, (uint32_t)x->link, px), 1);
-    assert_int_equal(path_of(a, p, (uint32_t)y->link, py), 1);
+    tsr_program *p = two_pairs_over(c, a, 1, &x, &y, px, py);
     assert_true(overlap(x, y));
     assert_int_equal(check_channels(a, p), 1);
     tsr_program_free(p);
@@ -252,7 +219,7 @@ static void one_link_two_pairs(void **state) {
   assert_ok(tsr_circuit_append_gate(c, TSR_GATE_RZ, &q[1], 1, &theta, 1, &err), &err);
   assert_ok(tsr_circuit_append_gate(c, TSR_GATE_CX, q, 2, NULL, 0, &err), &err);
   for (uint32_t modes = 1; modes <= 2; modes++) {
-    tsr_arch *a = machine(2, 1, 2, COMPLETE, modes);
+    tsr_arch *a = ideal_machine(2, 1, 2, IDEAL_COMPLETE, modes);
     tsr_program *p = compile(c, a);
     assert_int_equal(p->metrics.ebits, 2);
     const tsr_program_op *x, *y;
@@ -272,7 +239,7 @@ static void random_circuits_on_a_star(void **state) {
   (void)state;
   tsr_error err;
   for (uint32_t modes = 1; modes <= 3; modes++) {
-    tsr_arch *a = machine(4, 3, 2, STAR, modes);
+    tsr_arch *a = ideal_machine(4, 3, 2, IDEAL_STAR, modes);
     for (uint64_t seed = 1; seed <= 3; seed++) {
       tsr_circuit *c = tsr_circuit_new(&err);
       assert_non_null(c);

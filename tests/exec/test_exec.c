@@ -27,10 +27,10 @@ static tsr_module_params ideal_params(uint32_t qubits, double d1, double d2, dou
 }
 
 /* n compute modules named A, B, C... with params, linked in a line by ideal
- * zero-length links (hub: also a memory node "H" linked to every module
- * instead). */
+ * links of length_m metres of fibre (hub: also a memory node "H" linked to
+ * every module instead). */
 static tsr_arch *line_arch(uint32_t n, const tsr_module_params *mp, int hub,
-                           const tsr_module_params *hubp) {
+                           const tsr_module_params *hubp, double length_m) {
   tsr_error err;
   tsr_arch *a = NULL;
   assert_ok(tsr_arch_new("test", &a, &err), &err);
@@ -41,7 +41,7 @@ static tsr_arch *line_arch(uint32_t n, const tsr_module_params *mp, int hub,
   if (hub) assert_ok(tsr_arch_add_module(a, "H", TSR_ROLE_MEMORY, hubp, NULL, &err), &err);
   for (uint32_t m = 0; m + (hub ? 0 : 1) < n; m++) {
     tsr_link l;
-    tsr_link_init(&l, m, hub ? n : m + 1, 0.0);
+    tsr_link_init(&l, m, hub ? n : m + 1, length_m);
     l.protocol = TSR_PROTOCOL_IDEAL;
     l.visibility = 1.0;
     assert_ok(tsr_arch_add_link(a, &l, NULL, &err), &err);
@@ -61,19 +61,10 @@ typedef struct builder {
 
 static tsr_program_op mkop(tsr_program_role role, tsr_gate kind, int32_t module, uint32_t nq,
                            uint32_t q0, uint32_t q1) {
-  tsr_program_op op;
-  memset(&op, 0, sizeof op);
-  op.role = role;
-  op.kind = kind;
+  tsr_program_op op = tsr_program_op_blank(role, kind, module);
   op.nqubits = nq;
   op.qubits[0] = q0;
   op.qubits[1] = q1;
-  op.clbit = -1;
-  op.cond = -1;
-  op.module = module;
-  op.module_to = -1;
-  op.link = -1;
-  op.source_op = -1;
   return op;
 }
 
@@ -176,6 +167,22 @@ static tsr_program *remote_cnot_program(tsr_gate prep, int measure_bits) {
   return finish(&b);
 }
 
+/* Three modules in a line, one data qubit each: h q0 (then `first` on q0
+ * unless TSR_GATE_NONE); cx q0 -> q1 across A-B; `middle` on q1; cx q1 -> q2
+ * across B-C; every qubit measured. */
+static tsr_program *chain_program(tsr_gate first, tsr_gate middle) {
+  builder b = start(3, 3);
+  gate1(&b, TSR_GATE_H, 0, 0);
+  if (first != TSR_GATE_NONE) gate1(&b, first, 0, 0);
+  remote_cx(&b, 0, 0, 1, 1, 2, 3, 0, 3);
+  gate1(&b, middle, 1, 2);
+  remote_cx(&b, 1, 2, 3, 2, 4, 5, 1, 5);
+  measure(&b, 0, 0, 0);
+  measure(&b, 1, 2, 1);
+  measure(&b, 2, 4, 2);
+  return finish(&b);
+}
+
 static tsr_circuit *circuit(uint32_t n, int measure_all, const tsr_gate *gates,
                             const uint32_t (*qubits)[2], size_t ngates) {
   tsr_error err;
@@ -216,7 +223,7 @@ static double count_of(const tsr_exec_result *r, const char *bits) {
 static void noiseless_machine_gives_hellinger_one(void **state) {
   (void)state;
   tsr_module_params mp = ideal_params(2, 0, 0, 0);
-  tsr_arch *a = line_arch(3, &mp, 0, NULL);
+  tsr_arch *a = line_arch(3, &mp, 0, NULL, 0.0);
   tsr_exec_options o;
   tsr_exec_options_default(&o);
   o.shots = 2000;
@@ -296,7 +303,7 @@ static void noiseless_machine_gives_hellinger_one(void **state) {
 static void werner_pair_gives_predicted_fidelity(void **state) {
   (void)state;
   tsr_module_params mp = ideal_params(2, 0, 0, 0);
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   const tsr_gate g[] = {TSR_GATE_H, TSR_GATE_CX};
   const uint32_t q[][2] = {{0, 0}, {0, 1}};
   tsr_circuit *c = circuit(2, 0, g, q, 2);
@@ -486,7 +493,7 @@ static void readout_error_flips_at_rate_p(void **state) {
   (void)state;
   tsr_module_params mp = ideal_params(2, 0, 0, 0);
   mp.readout.fidelity = 0.9;
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   builder b = start(2, 2);
   gate1(&b, TSR_GATE_X, 0, 0);
   measure(&b, 0, 0, 0);
@@ -522,7 +529,7 @@ static void retiming_makespan_and_waits(void **state) {
   (void)state;
   /* 1 us 1q gates, 10 us 2q gates, 5 us readout; pairs after 100 us. */
   tsr_module_params mp = ideal_params(2, 1e-6, 10e-6, 5e-6);
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   tsr_program *p = remote_cnot_program(TSR_GATE_H, 0);
   tsr_exec_options o;
   tsr_exec_options_default(&o);
@@ -577,7 +584,7 @@ static void routes_through_a_memory_hub(void **state) {
   (void)state;
   tsr_module_params mp = ideal_params(2, 0, 0, 0);
   tsr_module_params hubp = ideal_params(4, 0, 0, 0);
-  tsr_arch *a = line_arch(2, &mp, 1, &hubp);
+  tsr_arch *a = line_arch(2, &mp, 1, &hubp, 0.0);
   tsr_program *p = remote_cnot_program(TSR_GATE_X, 1);
   const tsr_gate g[] = {TSR_GATE_X, TSR_GATE_CX};
   const uint32_t q[][2] = {{0, 0}, {0, 1}};
@@ -598,7 +605,7 @@ static void routes_through_a_memory_hub(void **state) {
   /* A noisy swap at the hub: the delivered pair is the link layer's swap. */
   hubp.gate_2q.fidelity = 0.97;
   hubp.readout.fidelity = 0.99;
-  a = line_arch(2, &mp, 1, &hubp);
+  a = line_arch(2, &mp, 1, &hubp, 0.0);
   r = run(p, a, &o, NULL, 0);
   tsr_local_noise nz = {4.0 / 3.0 * 0.03, 0.01};
   tsr_bell perfect = tsr_bell_perfect(), want;
@@ -622,29 +629,8 @@ static void same_seed_same_result_at_any_thread_count(void **state) {
   mp.readout.fidelity = 0.98;
   mp.coherence = (tsr_coherence){0.05, 0.02};
   mp.communication_coherence = (tsr_coherence){0.02, 0.01};
-  tsr_error err;
-  tsr_arch *a = NULL;
-  assert_ok(tsr_arch_new("noisy", &a, &err), &err);
-  for (int m = 0; m < 3; m++) {
-    char name[2] = {(char)('A' + m), 0};
-    assert_ok(tsr_arch_add_module(a, name, TSR_ROLE_COMPUTE, &mp, NULL, &err), &err);
-  }
-  for (uint32_t m = 0; m < 2; m++) {
-    tsr_link l;
-    tsr_link_init(&l, m, m + 1, 1000.0);
-    l.protocol = TSR_PROTOCOL_IDEAL;
-    assert_ok(tsr_arch_add_link(a, &l, NULL, &err), &err);
-  }
-  builder b = start(3, 3);
-  gate1(&b, TSR_GATE_H, 0, 0);
-  gate1(&b, TSR_GATE_T, 0, 0);
-  remote_cx(&b, 0, 0, 1, 1, 2, 3, 0, 3);
-  gate1(&b, TSR_GATE_H, 1, 2);
-  remote_cx(&b, 1, 2, 3, 2, 4, 5, 1, 5);
-  measure(&b, 0, 0, 0);
-  measure(&b, 1, 2, 1);
-  measure(&b, 2, 4, 2);
-  tsr_program *p = finish(&b);
+  tsr_arch *a = line_arch(3, &mp, 0, NULL, 1000.0);
+  tsr_program *p = chain_program(TSR_GATE_T, TSR_GATE_H);
   tsr_exec_options o;
   tsr_exec_options_default(&o);
   o.shots = 600;
@@ -683,7 +669,7 @@ static void error_budget_and_ablation(void **state) {
   tsr_module_params mp = ideal_params(2, 1e-6, 1e-5, 1e-5);
   mp.gate_2q.fidelity = 0.96;
   mp.readout.fidelity = 0.97;
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   tsr_program *p = remote_cnot_program(TSR_GATE_X, 1);
   const tsr_gate g[] = {TSR_GATE_X, TSR_GATE_CX};
   const uint32_t q[][2] = {{0, 0}, {0, 1}};
@@ -725,16 +711,8 @@ static void backends_agree_on_clifford_noise(void **state) {
   mp.gate_1q.fidelity = 0.99;
   mp.gate_2q.fidelity = 0.96;
   mp.readout.fidelity = 0.98;
-  tsr_arch *a = line_arch(3, &mp, 0, NULL);
-  builder b = start(3, 3);
-  gate1(&b, TSR_GATE_H, 0, 0);
-  remote_cx(&b, 0, 0, 1, 1, 2, 3, 0, 3);
-  gate1(&b, TSR_GATE_S, 1, 2);
-  remote_cx(&b, 1, 2, 3, 2, 4, 5, 1, 5);
-  measure(&b, 0, 0, 0);
-  measure(&b, 1, 2, 1);
-  measure(&b, 2, 4, 2);
-  tsr_program *p = finish(&b);
+  tsr_arch *a = line_arch(3, &mp, 0, NULL, 0.0);
+  tsr_program *p = chain_program(TSR_GATE_NONE, TSR_GATE_S);
   tsr_exec_options o;
   tsr_exec_options_default(&o);
   o.shots = 6000;
@@ -758,8 +736,8 @@ static void backends_agree_on_clifford_noise(void **state) {
   tsr_arch_free(a);
   /* With T1/T2 the tableau twirls the relaxation. */
   mp.coherence = (tsr_coherence){1e-3, 1e-3};
-  a = line_arch(3, &mp, 0, NULL);
-  b = start(3, 3);
+  a = line_arch(3, &mp, 0, NULL, 0.0);
+  builder b = start(3, 3);
   gate1(&b, TSR_GATE_H, 0, 0);
   remote_cx(&b, 0, 0, 1, 1, 2, 3, 0, 3);
   measure(&b, 0, 0, 0);
@@ -780,7 +758,7 @@ static void refuses_bad_requests(void **state) {
   (void)state;
   tsr_error err;
   tsr_module_params mp = ideal_params(2, 0, 0, 0);
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   tsr_program *p = remote_cnot_program(TSR_GATE_H, 1);
   /* a machine without module B */
   tsr_arch *one = NULL;
@@ -837,7 +815,7 @@ static void simulates_only_touched_qubits(void **state) {
   (void)state;
   tsr_error err;
   tsr_module_params mp = ideal_params(500, 0, 0, 0);
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   tsr_program *p = tsr_program_new(&err);
   assert_ok(tsr_program_add_module(p, "A", 500, 2, NULL, &err), &err);
   assert_ok(tsr_program_add_module(p, "B", 500, 2, NULL, &err), &err);
@@ -885,7 +863,7 @@ static void writes_reports(void **state) {
   (void)state;
   tsr_module_params mp = ideal_params(2, 1e-6, 1e-5, 1e-5);
   mp.gate_2q.fidelity = 0.99;
-  tsr_arch *a = line_arch(2, &mp, 0, NULL);
+  tsr_arch *a = line_arch(2, &mp, 0, NULL, 0.0);
   tsr_program *p = remote_cnot_program(TSR_GATE_H, 1);
   const tsr_gate g[] = {TSR_GATE_H, TSR_GATE_CX};
   const uint32_t q[][2] = {{0, 0}, {0, 1}};

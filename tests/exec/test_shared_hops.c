@@ -56,19 +56,13 @@ static tsr_program *pairs_program(size_t n, const int32_t *links, const uint32_t
   uint32_t place[3] = {0, 4, 8};
   assert_ok(tsr_program_set_placement(p, 3, place, place, &err), &err);
   for (size_t k = 0; k < n; k++) {
-    tsr_program_op op;
-    memset(&op, 0, sizeof op);
-    op.role = TSR_PROG_EPR;
-    op.kind = TSR_GATE_NONE;
+    tsr_program_op op =
+        tsr_program_op_blank(TSR_PROG_EPR, TSR_GATE_NONE, (int32_t)p->links[links[k]].module_a);
     op.nqubits = 2;
     op.qubits[0] = qa[k];
     op.qubits[1] = qb[k];
-    op.clbit = -1;
-    op.cond = -1;
     op.link = links[k];
-    op.module = (int32_t)p->links[links[k]].module_a;
     op.module_to = (int32_t)p->links[links[k]].module_b;
-    op.source_op = -1;
     op.start_s = 1e-6 * (double)k;
     op.duration_s = 1e-6;
     assert_ok(tsr_program_append(p, &op, 0, 0, NULL, 0, &err), &err);

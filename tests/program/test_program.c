@@ -19,18 +19,23 @@ static tsr_program *two_modules(tsr_error *err) {
 
 static tsr_program_op local(tsr_gate kind, int32_t module, uint32_t q0, int64_t q1, double start,
                             double duration) {
-  tsr_program_op op = {.role = TSR_PROG_LOCAL,
-                       .kind = kind,
-                       .nqubits = q1 >= 0 ? 2 : 1,
-                       .qubits = {q0, q1 >= 0 ? (uint32_t)q1 : 0},
-                       .clbit = -1,
-                       .cond = -1,
-                       .module = module,
-                       .module_to = -1,
-                       .link = -1,
-                       .start_s = start,
-                       .duration_s = duration,
-                       .source_op = -1};
+  tsr_program_op op = tsr_program_op_blank(TSR_PROG_LOCAL, kind, module);
+  op.nqubits = q1 >= 0 ? 2 : 1;
+  op.qubits[0] = q0;
+  op.qubits[1] = q1 >= 0 ? (uint32_t)q1 : 0;
+  op.start_s = start;
+  op.duration_s = duration;
+  return op;
+}
+
+/* An EPR pair on link 0 (A-B) between qubits qa of A and qb of B, at 0. */
+static tsr_program_op epr_op(uint32_t qa, uint32_t qb) {
+  tsr_program_op op = tsr_program_op_blank(TSR_PROG_EPR, TSR_GATE_NONE, 0);
+  op.nqubits = 2;
+  op.qubits[0] = qa;
+  op.qubits[1] = qb;
+  op.module_to = 1;
+  op.link = 0;
   return op;
 }
 
@@ -42,17 +47,8 @@ static void builds_sorts_and_reports(void **state) {
   assert_int_equal(p->source_clbits, 2);
   assert_int_equal(p->nclbits, 4);
   tsr_program_op h = local(TSR_GATE_H, 0, 0, -1, 2e-3, 1e-5);
-  tsr_program_op epr = {.role = TSR_PROG_EPR,
-                        .kind = TSR_GATE_NONE,
-                        .nqubits = 2,
-                        .qubits = {3, 7},
-                        .clbit = -1,
-                        .module = 0,
-                        .module_to = 1,
-                        .link = 0,
-                        .start_s = 0.0,
-                        .duration_s = 1e-3,
-                        .source_op = -1};
+  tsr_program_op epr = epr_op(3, 7);
+  epr.duration_s = 1e-3;
   tsr_program_op cx = local(TSR_GATE_CX, 0, 0, 3, 2.1e-3, 1e-4);
   assert_ok(tsr_program_append(p, &h, 0, 0, NULL, 0, &err), &err);
   assert_ok(tsr_program_append(p, &epr, 0, 0, NULL, 0, &err), &err);
@@ -108,14 +104,7 @@ static void refuses_inconsistent_programs(void **state) {
   tsr_program_free(p);
   /* EPR on data qubits. */
   p = two_modules(&err);
-  tsr_program_op epr = {.role = TSR_PROG_EPR,
-                        .nqubits = 2,
-                        .qubits = {0, 7},
-                        .clbit = -1,
-                        .module = 0,
-                        .module_to = 1,
-                        .link = 0,
-                        .source_op = -1};
+  tsr_program_op epr = epr_op(0, 7);
   assert_ok(tsr_program_append(p, &epr, 0, 0, NULL, 0, &err), &err);
   assert_int_equal(tsr_program_finish(p, &err), TSR_ERR_VALUE);
   assert_non_null(strstr(err.message, "communication qubit"));
@@ -144,18 +133,12 @@ static tsr_program_op measure_op(int32_t module, uint32_t q, int64_t clbit, doub
 
 static tsr_program_op message_op(int32_t from, int32_t to, uint32_t first, uint32_t n, double start,
                                  double duration) {
-  tsr_program_op op = {.role = TSR_PROG_MESSAGE,
-                       .kind = TSR_GATE_NONE,
-                       .clbit = -1,
-                       .cond = -1,
-                       .module = from,
-                       .module_to = to,
-                       .link = -1,
-                       .message_clbit_first = first,
-                       .message_clbits = n,
-                       .start_s = start,
-                       .duration_s = duration,
-                       .source_op = -1};
+  tsr_program_op op = tsr_program_op_blank(TSR_PROG_MESSAGE, TSR_GATE_NONE, from);
+  op.module_to = to;
+  op.message_clbit_first = first;
+  op.message_clbits = n;
+  op.start_s = start;
+  op.duration_s = duration;
   return op;
 }
 

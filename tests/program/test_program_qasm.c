@@ -11,21 +11,12 @@
 
 static tsr_program_op mk(tsr_program_role role, tsr_gate kind, int32_t module, uint32_t nq,
                          uint32_t q0, uint32_t q1, double start, double duration) {
-  tsr_program_op op;
-  memset(&op, 0, sizeof op);
-  op.role = role;
-  op.kind = kind;
+  tsr_program_op op = tsr_program_op_blank(role, kind, module);
   op.nqubits = nq;
   op.qubits[0] = q0;
   op.qubits[1] = q1;
-  op.clbit = -1;
-  op.cond = -1;
-  op.module = module;
-  op.module_to = -1;
-  op.link = -1;
   op.start_s = start;
   op.duration_s = duration;
-  op.source_op = -1;
   return op;
 }
 
